@@ -438,6 +438,55 @@ depth_within (const char *data,
   return TRUE;
 }
 
+/*
+ * json-glib accepts some broken escapes (a short \u sequence, a lone surrogate) and then
+ * holds strings that are not UTF-8; such a value could not be encoded again for anyone
+ * else, so the whole tree is checked, member names included.
+ */
+static gboolean
+tree_is_utf8 (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &member))
+          {
+            if (!g_utf8_validate (name, -1, NULL) || !tree_is_utf8 (member))
+              return FALSE;
+          }
+        return TRUE;
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        for (guint i = 0; i < n; i++)
+          {
+            if (!tree_is_utf8 (json_array_get_element (array, i)))
+              return FALSE;
+          }
+        return TRUE;
+      }
+
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_STRING)
+        return g_utf8_validate (json_node_get_string (node), -1, NULL);
+      return TRUE;
+
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
+}
+
 static gboolean
 is_integer_node (JsonNode *node)
 {
@@ -749,6 +798,13 @@ confab_wire_decode (const char              *data,
     {
       g_set_error_literal (error, CONFAB_WIRE_ERROR, CONFAB_WIRE_ERROR_BAD_FORMAT,
                            "frame is not a JSON object");
+      return NULL;
+    }
+
+  if (!tree_is_utf8 (root))
+    {
+      g_set_error_literal (error, CONFAB_WIRE_ERROR, CONFAB_WIRE_ERROR_BAD_FORMAT,
+                           "a string is not valid UTF-8 once unescaped");
       return NULL;
     }
 

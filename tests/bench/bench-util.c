@@ -745,6 +745,8 @@ bench_workers_spawn (guint             n,
             bench_pin_to_cpu (0, (guint) cpu);
           bench_raise_nofile ();
           signal (SIGPIPE, SIG_IGN);
+          /* every child inherited the parent's generator state */
+          g_random_set_seed ((guint32) getpid () ^ (guint32) bench_now_ns ());
           status = func (i, cmd_pipe[0], report_pipe[1], user_data);
           /* _exit: the parent's stdio buffers and atexit handlers are not ours */
           _exit (status);

@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-contact.c: another user, as seen from a session */
+
+#define G_LOG_DOMAIN "confab-contact"
+
+#include "config.h"
+
+#include "confab-contact-private.h"
+#include "confab-error.h"
+#include "confab-message-private.h"
+#include "confab-session-private.h"
+
+#include "confab-wire.h"
+
+#include <string.h>
+
+/**
+ * ConfabContact:
+ *
+ * Another user, known by its user id. A #ConfabSession owns one contact object per id
+ * (confab_session_get_or_create_contact()); it keeps the messages exchanged with that
+ * user in #ConfabContact:messages-style list (confab_contact_get_messages()) and sends
+ * messages, data, custom events and raw data to it.
+ *
+ * Sends made while the session is reconnecting are queued and go out, in order, once
+ * the session is back; each carries a uuid made here, so a send repeated after a
+ * reconnection is never delivered twice.
+ */
+struct _ConfabContact
+{
+  GObject      parent_instance;
+
+  /* borrowed */
+  GWeakRef     session;
+
+  /* owned */
+  char        *id;
+  char        *username;
+  GListStore  *messages;
+};
+
+G_DEFINE_FINAL_TYPE (ConfabContact, confab_contact, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_USERNAME,
+  PROP_SESSION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_MESSAGE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* helpers */
+
+/* Common to the four sends: checks the session and hands the request to it. */
+static void
+submit (ConfabContact *self,
+        JsonObject    *request,
+        const char    *uuid,
+        ConfabMessage *message,
+        GTask         *task)
+{
+  g_autoptr(ConfabSession) session = g_weak_ref_get (&self->session);
+  g_autoptr(GError) error = NULL;
+
+  if (session == NULL || !_confab_session_can_send (session, &error))
+    {
+      if (error == NULL)
+        error = g_error_new_literal (CONFAB_ERROR, CONFAB_ERROR_DISCONNECTED,
+                                     "The session of this contact is gone");
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  json_object_set_string_member (request, "to", self->id);
+  json_object_set_string_member (request, "uuid", uuid);
+
+  if (message != NULL)
+    g_list_store_append (self->messages, message);
+
+  _confab_session_submit (session, request, uuid, message, task);
+}
+
+static gboolean
+check_object_size (ConfabContact  *self,
+                   JsonObject     *object,
+                   const char     *field,
+                   GError        **error)
+{
+  g_autoptr(ConfabSession) session = g_weak_ref_get (&self->session);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  guint max = session != NULL ? _confab_session_get_limits (session)->max_data_bytes : 32768;
+  gsize size;
+
+  json_node_set_object (node, object);
+  size = confab_wire_node_size (node);
+  if (size > max)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_TOO_LARGE,
+                   "The %s is %" G_GSIZE_FORMAT " bytes long as JSON; the limit is %u",
+                   field, size, max);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+confab_contact_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  ConfabContact *self = CONFAB_CONTACT (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, self->id);
+      break;
+
+    case PROP_USERNAME:
+      g_value_set_string (value, self->username);
+      break;
+
+    case PROP_SESSION:
+      g_value_take_object (value, g_weak_ref_get (&self->session));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+confab_contact_finalize (GObject *object)
+{
+  ConfabContact *self = CONFAB_CONTACT (object);
+
+  g_weak_ref_clear (&self->session);
+  g_free (self->id);
+  g_free (self->username);
+  g_clear_object (&self->messages);
+
+  G_OBJECT_CLASS (confab_contact_parent_class)->finalize (object);
+}
+
+static void
+confab_contact_class_init (ConfabContactClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = confab_contact_get_property;
+  object_class->finalize = confab_contact_finalize;
+
+  /**
+   * ConfabContact:id:
+   *
+   * The contact's user id.
+   */
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * ConfabContact:username:
+   *
+   * The contact's display name, as last stamped by the server on something it sent;
+   * its id until then.
+   */
+  properties[PROP_USERNAME] =
+    g_param_spec_string ("username", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * ConfabContact:session:
+   *
+   * The session this contact belongs to (a weak reference: %NULL once it is gone).
+   */
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, CONFAB_TYPE_SESSION,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * ConfabContact::message:
+   * @self: the contact
+   * @message: the #ConfabMessage received
+   *
+   * A message from this contact has arrived (it is already in
+   * confab_contact_get_messages()). Emitted once per message, even when the server
+   * delivers it again after a reconnection.
+   */
+  signals[SIGNAL_MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CONFAB_TYPE_MESSAGE);
+}
+
+static void
+confab_contact_init (ConfabContact *self)
+{
+  g_weak_ref_init (&self->session, NULL);
+  self->messages = g_list_store_new (CONFAB_TYPE_MESSAGE);
+}
+
+ConfabContact *
+_confab_contact_new (ConfabSession *session,
+                     const char    *id)
+{
+  ConfabContact *self = g_object_new (CONFAB_TYPE_CONTACT, NULL);
+
+  g_weak_ref_set (&self->session, session);
+  self->id = g_strdup (id);
+  self->username = g_strdup (id);
+
+  return self;
+}
+
+void
+_confab_contact_set_username (ConfabContact *self,
+                              const char    *username)
+{
+  g_return_if_fail (CONFAB_IS_CONTACT (self));
+
+  if (username == NULL || g_strcmp0 (self->username, username) == 0)
+    return;
+
+  g_free (self->username);
+  self->username = g_strdup (username);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USERNAME]);
+}
+
+/* Appends an incoming message and emits ::message. */
+void
+_confab_contact_take_incoming (ConfabContact *self,
+                               ConfabMessage *message)
+{
+  g_return_if_fail (CONFAB_IS_CONTACT (self));
+  g_return_if_fail (CONFAB_IS_MESSAGE (message));
+
+  g_list_store_append (self->messages, message);
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, message);
+}
+
+/**
+ * confab_contact_get_id:
+ * @self: a #ConfabContact
+ *
+ * Returns: the contact's user id
+ */
+const char *
+confab_contact_get_id (ConfabContact *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONTACT (self), NULL);
+  return self->id;
+}
+
+/**
+ * confab_contact_get_username:
+ * @self: a #ConfabContact
+ *
+ * Returns: the contact's display name (its id until the server told another)
+ */
+const char *
+confab_contact_get_username (ConfabContact *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONTACT (self), NULL);
+  return self->username;
+}
+
+/**
+ * confab_contact_get_messages:
+ * @self: a #ConfabContact
+ *
+ * The messages exchanged with this contact during this session, both directions,
+ * oldest first: a #GListModel of #ConfabMessage, for a list view to bind to.
+ *
+ * Returns: (transfer none): the messages
+ */
+GListModel *
+confab_contact_get_messages (ConfabContact *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONTACT (self), NULL);
+  return G_LIST_MODEL (self->messages);
+}
+
+/**
+ * confab_contact_send_message_async:
+ * @self: a #ConfabContact
+ * @text: the text, 1 to 16384 bytes of UTF-8 (the server's `maxTextBytes`)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the server has accepted or refused it
+ * @user_data: (closure): data for @callback
+ *
+ * Sends a text message. The message is appended to confab_contact_get_messages() at
+ * once with status %CONFAB_MESSAGE_STATUS_SENDING, and moves to
+ * %CONFAB_MESSAGE_STATUS_SENT or %CONFAB_MESSAGE_STATUS_STORED (the contact is an
+ * offline account) when the server answers, or to %CONFAB_MESSAGE_STATUS_FAILED.
+ * Invalid text fails at once with %CONFAB_ERROR_BAD_PARAMETER or
+ * %CONFAB_ERROR_TOO_LARGE and appends nothing. While the session is reconnecting the
+ * message waits in a queue.
+ */
+void
+confab_contact_send_message_async (ConfabContact       *self,
+                                   const char          *text,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(ConfabSession) session = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(ConfabMessage) message = NULL;
+  g_autofree char *uuid = NULL;
+  guint max_text;
+
+  g_return_if_fail (CONFAB_IS_CONTACT (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_contact_send_message_async);
+
+  session = g_weak_ref_get (&self->session);
+  max_text = session != NULL ? _confab_session_get_limits (session)->max_text_bytes : 16384;
+
+  if (text == NULL || *text == '\0' || !g_utf8_validate (text, -1, NULL))
+    {
+      g_task_return_new_error (task, CONFAB_ERROR, CONFAB_ERROR_BAD_PARAMETER,
+                               "A message must be non-empty valid UTF-8 text");
+      return;
+    }
+
+  if (strlen (text) > max_text)
+    {
+      g_task_return_new_error (task, CONFAB_ERROR, CONFAB_ERROR_TOO_LARGE,
+                               "The message is %" G_GSIZE_FORMAT " bytes long; the limit is %u",
+                               strlen (text), max_text);
+      return;
+    }
+
+  uuid = g_uuid_string_random ();
+  request = confab_wire_object_new (CONFAB_WIRE_CONTACT_MESSAGE, 0);
+  json_object_set_string_member (request, "text", text);
+  message = _confab_message_new (self, CONFAB_MESSAGE_DIRECTION_OUTGOING, uuid, text, NULL, FALSE);
+
+  submit (self, request, uuid, message, task);
+}
+
+/**
+ * confab_contact_send_message_finish:
+ * @self: a #ConfabContact
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the uuid of the message sent, or %NULL with @error set
+ */
+char *
+confab_contact_send_message_finish (ConfabContact  *self,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  g_return_val_if_fail (CONFAB_IS_CONTACT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * confab_contact_send_data_async:
+ * @self: a #ConfabContact
+ * @content: a JSON object (at most `maxDataBytes`, 32768 by default, as JSON text)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the server has accepted or refused it
+ * @user_data: (closure): data for @callback
+ *
+ * Sends a JSON object to the contact, who gets #ConfabSession::contact-data. Data is
+ * not stored for offline accounts: sending to a user with no session fails with
+ * %CONFAB_ERROR_NOT_FOUND.
+ */
+void
+confab_contact_send_data_async (ConfabContact       *self,
+                                JsonObject          *content,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = NULL;
+
+  g_return_if_fail (CONFAB_IS_CONTACT (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_contact_send_data_async);
+
+  if (content == NULL)
+    {
+      g_task_return_new_error (task, CONFAB_ERROR, CONFAB_ERROR_BAD_PARAMETER,
+                               "Data to send must be a JSON object");
+      return;
+    }
+
+  if (!check_object_size (self, content, "content", &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  uuid = g_uuid_string_random ();
+  request = confab_wire_object_new (CONFAB_WIRE_CONTACT_DATA, 0);
+  json_object_set_object_member (request, "content", json_object_ref (content));
+
+  submit (self, request, uuid, NULL, task);
+}
+
+static gboolean
+finish_boolean (ConfabContact  *self,
+                GAsyncResult   *result,
+                GError        **error)
+{
+  g_autofree char *uuid = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_CONTACT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  uuid = g_task_propagate_pointer (G_TASK (result), error);
+  return uuid != NULL;
+}
+
+/**
+ * confab_contact_send_data_finish:
+ * @self: a #ConfabContact
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server accepted the data
+ */
+gboolean
+confab_contact_send_data_finish (ConfabContact  *self,
+                                 GAsyncResult   *result,
+                                 GError        **error)
+{
+  return finish_boolean (self, result, error);
+}
+
+/**
+ * confab_contact_send_custom_event_async:
+ * @self: a #ConfabContact
+ * @event: the event's name (1 to 64 bytes of text)
+ * @content: (nullable): a JSON object that goes with it
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the server has accepted or refused it
+ * @user_data: (closure): data for @callback
+ *
+ * Sends a named application event to the contact, who gets
+ * #ConfabSession::custom-event.
+ */
+void
+confab_contact_send_custom_event_async (ConfabContact       *self,
+                                        const char          *event,
+                                        JsonObject          *content,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = NULL;
+
+  g_return_if_fail (CONFAB_IS_CONTACT (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_contact_send_custom_event_async);
+
+  if (event == NULL || !confab_wire_is_name (event))
+    {
+      g_task_return_new_error (task, CONFAB_ERROR, CONFAB_ERROR_BAD_PARAMETER,
+                               "An event name must be 1 to %d bytes of text without control characters",
+                               CONFAB_WIRE_MAX_ID_BYTES);
+      return;
+    }
+
+  if (content != NULL && !check_object_size (self, content, "content", &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  uuid = g_uuid_string_random ();
+  request = confab_wire_object_new (CONFAB_WIRE_CUSTOM_EVENT, 0);
+  json_object_set_string_member (request, "event", event);
+  if (content != NULL)
+    json_object_set_object_member (request, "content", json_object_ref (content));
+
+  submit (self, request, uuid, NULL, task);
+}
+
+/**
+ * confab_contact_send_custom_event_finish:
+ * @self: a #ConfabContact
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server accepted the event
+ */
+gboolean
+confab_contact_send_custom_event_finish (ConfabContact  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error)
+{
+  return finish_boolean (self, result, error);
+}
+
+/**
+ * confab_contact_send_raw_data_async:
+ * @self: a #ConfabContact
+ * @data: a string the server relays without looking at it (at most `maxDataBytes`)
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the server has accepted or refused it
+ * @user_data: (closure): data for @callback
+ *
+ * Sends an opaque string to the contact, who gets #ConfabSession::raw-data.
+ */
+void
+confab_contact_send_raw_data_async (ConfabContact       *self,
+                                    const char          *data,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(ConfabSession) session = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autofree char *uuid = NULL;
+  guint max;
+
+  g_return_if_fail (CONFAB_IS_CONTACT (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_contact_send_raw_data_async);
+
+  session = g_weak_ref_get (&self->session);
+  max = session != NULL ? _confab_session_get_limits (session)->max_data_bytes : 32768;
+
+  if (data == NULL || !g_utf8_validate (data, -1, NULL))
+    {
+      g_task_return_new_error (task, CONFAB_ERROR, CONFAB_ERROR_BAD_PARAMETER,
+                               "Raw data must be valid UTF-8 text");
+      return;
+    }
+
+  if (strlen (data) > max)
+    {
+      g_task_return_new_error (task, CONFAB_ERROR, CONFAB_ERROR_TOO_LARGE,
+                               "The raw data is %" G_GSIZE_FORMAT " bytes long; the limit is %u",
+                               strlen (data), max);
+      return;
+    }
+
+  uuid = g_uuid_string_random ();
+  request = confab_wire_object_new (CONFAB_WIRE_RAW_DATA, 0);
+  json_object_set_string_member (request, "data", data);
+
+  submit (self, request, uuid, NULL, task);
+}
+
+/**
+ * confab_contact_send_raw_data_finish:
+ * @self: a #ConfabContact
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE if the server accepted the data
+ */
+gboolean
+confab_contact_send_raw_data_finish (ConfabContact  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  return finish_boolean (self, result, error);
+}

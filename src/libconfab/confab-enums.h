@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-enums.h: the enumerations of libconfab (GTypes in confab-enum-types.h) */
+
+#pragma once
+
+#if !defined(CONFAB_INSIDE) && !defined(CONFAB_COMPILATION)
+# error "Only <confab.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * ConfabSessionState:
+ * @CONFAB_SESSION_STATE_CONNECTING: signing in for the first time
+ * @CONFAB_SESSION_STATE_CONNECTED: signed in; traffic flows
+ * @CONFAB_SESSION_STATE_RECONNECTING: the connection dropped; the session is trying
+ *   to resume, and sends are queued meanwhile
+ * @CONFAB_SESSION_STATE_DISCONNECTED: the session has ended
+ *
+ * The connection state of a #ConfabSession.
+ */
+typedef enum {
+  CONFAB_SESSION_STATE_CONNECTING,
+  CONFAB_SESSION_STATE_CONNECTED,
+  CONFAB_SESSION_STATE_RECONNECTING,
+  CONFAB_SESSION_STATE_DISCONNECTED,
+} ConfabSessionState;
+
+/**
+ * ConfabMessageDirection:
+ * @CONFAB_MESSAGE_DIRECTION_INCOMING: received from the contact
+ * @CONFAB_MESSAGE_DIRECTION_OUTGOING: sent to the contact
+ *
+ * Which way a #ConfabMessage went.
+ */
+typedef enum {
+  CONFAB_MESSAGE_DIRECTION_INCOMING,
+  CONFAB_MESSAGE_DIRECTION_OUTGOING,
+} ConfabMessageDirection;
+
+/**
+ * ConfabMessageStatus:
+ * @CONFAB_MESSAGE_STATUS_SENDING: outgoing, not yet confirmed by the server
+ * @CONFAB_MESSAGE_STATUS_SENT: outgoing, handed to a session of the recipient
+ * @CONFAB_MESSAGE_STATUS_STORED: outgoing, stored by the server for an offline recipient
+ * @CONFAB_MESSAGE_STATUS_RECEIVED: incoming
+ * @CONFAB_MESSAGE_STATUS_FAILED: outgoing, refused or never confirmed
+ *
+ * Where a #ConfabMessage is in its life.
+ */
+typedef enum {
+  CONFAB_MESSAGE_STATUS_SENDING,
+  CONFAB_MESSAGE_STATUS_SENT,
+  CONFAB_MESSAGE_STATUS_STORED,
+  CONFAB_MESSAGE_STATUS_RECEIVED,
+  CONFAB_MESSAGE_STATUS_FAILED,
+} ConfabMessageStatus;
+
+G_END_DECLS

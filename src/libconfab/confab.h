@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab.h: the libconfab client SDK, umbrella header */
+
+#pragma once
+
+#define CONFAB_INSIDE
+
+#include "confab-contact.h"
+#include "confab-enum-types.h"
+#include "confab-enums.h"
+#include "confab-error.h"
+#include "confab-message.h"
+#include "confab-register-information.h"
+#include "confab-session.h"
+#include "confab-user-agent.h"
+#include "confab-version.h"
+
+#undef CONFAB_INSIDE

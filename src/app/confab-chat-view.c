@@ -280,7 +280,6 @@ confab_chat_view_dispose (GObject *object)
       self->vadjustment = NULL;
     }
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_CHAT_VIEW);
 
   g_clear_object (&self->contact);
   g_clear_object (&self->messages);

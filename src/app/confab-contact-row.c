@@ -133,7 +133,6 @@ confab_contact_row_dispose (GObject *object)
   ConfabContactRow *self = CONFAB_CONTACT_ROW (object);
 
   confab_contact_row_set_contact (self, NULL);
-  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_CONTACT_ROW);
 
   G_OBJECT_CLASS (confab_contact_row_parent_class)->dispose (object);
 }

@@ -187,7 +187,6 @@ confab_message_row_dispose (GObject *object)
   ConfabMessageRow *self = CONFAB_MESSAGE_ROW (object);
 
   confab_message_row_set_message (self, NULL);
-  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_MESSAGE_ROW);
 
   G_OBJECT_CLASS (confab_message_row_parent_class)->dispose (object);
 }

@@ -169,7 +169,6 @@ confab_sign_in_page_dispose (GObject *object)
 {
   ConfabSignInPage *self = CONFAB_SIGN_IN_PAGE (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_SIGN_IN_PAGE);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (confab_sign_in_page_parent_class)->dispose (object);

@@ -613,7 +613,6 @@ confab_window_dispose (GObject *object)
   if (self->stack != NULL)
     set_session (self, NULL);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), CONFAB_TYPE_WINDOW);
 
   g_clear_object (&self->contact);
   g_clear_object (&self->contacts_selection);

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-window.c: the real ConfabWindow, signed in to a real confab-server
+ *
+ * Drives the sign-in form, receives a message from a second ConfabSession, answers it
+ * through the chat view, watches the connection banner while the server restarts, and
+ * saves a screenshot of the window (tests/ui/confab-main-window.png in the build dir).
+ */
+
+#define G_LOG_DOMAIN "test-ui-window"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <confab.h>
+#include <string.h>
+
+#include "confab-application.h"
+#include "confab-chat-view.h"
+#include "confab-message-row.h"
+#include "confab-resources.h"
+#include "confab-sign-in-page.h"
+#include "confab-test-server.h"
+#include "confab-window.h"
+
+#define WAIT_MS 20000
+
+static ConfabApplication *app;
+
+typedef gboolean (*Predicate) (gpointer data);
+
+static gboolean
+on_wait_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until @predicate holds; fails the test after @timeout_ms. */
+static void
+wait_until (Predicate   predicate,
+            gpointer    data,
+            guint       timeout_ms,
+            const char *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, on_wait_timeout, &timed_out);
+
+  while (!predicate (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (id);
+
+  if (!predicate (data))
+    g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
+}
+
+static void
+run_main_loop_briefly (void)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (100, on_wait_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gpointer
+child (gpointer    widget,
+       GType       type,
+       const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+static void
+collect_widgets (GtkWidget  *widget,
+                 GType       type,
+                 GPtrArray  *out)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    g_ptr_array_add (out, widget);
+
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    collect_widgets (c, type, out);
+}
+
+static gboolean
+page_not_busy (gpointer data)
+{
+  return !confab_sign_in_page_get_busy (CONFAB_SIGN_IN_PAGE (data));
+}
+
+static gboolean
+window_has_session (gpointer data)
+{
+  return confab_window_get_session (CONFAB_WINDOW (data)) != NULL;
+}
+
+static gboolean
+model_not_empty (gpointer data)
+{
+  GtkListView *view = data;
+  GtkSelectionModel *model = gtk_list_view_get_model (view);
+
+  return model != NULL && g_list_model_get_n_items (G_LIST_MODEL (model)) > 0;
+}
+
+static gboolean
+revealer_shown (gpointer data)
+{
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (data));
+}
+
+static gboolean
+revealer_hidden (gpointer data)
+{
+  return !gtk_revealer_get_reveal_child (GTK_REVEALER (data));
+}
+
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static gboolean
+pointer_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+typedef struct {
+  GtkWidget  *view;
+  const char *texts[4];
+} RowsCheck;
+
+/* TRUE when the message rows drawn, in order, show exactly check->texts. */
+static gboolean
+rows_show (gpointer data)
+{
+  RowsCheck *check = data;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+  guint n_texts = 0;
+
+  while (n_texts < G_N_ELEMENTS (check->texts) && check->texts[n_texts] != NULL)
+    n_texts++;
+
+  collect_widgets (check->view, CONFAB_TYPE_MESSAGE_ROW, rows);
+  if (rows->len != n_texts)
+    return FALSE;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkLabel *label = child (rows->pdata[i], CONFAB_TYPE_MESSAGE_ROW, "text_label");
+
+      if (g_strcmp0 (gtk_label_get_label (label), check->texts[i]) != 0)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+on_registered (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ConfabSession **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = confab_user_agent_register_finish (CONFAB_USER_AGENT (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static ConfabSession *
+register_guest (ConfabTestServer *server,
+                const char       *user_id,
+                const char       *username)
+{
+  g_autoptr(ConfabUserAgent) ua = NULL;
+  g_autoptr(ConfabRegisterInformation) info = NULL;
+  g_autofree char *uri = NULL;
+  ConfabSession *session = NULL;
+
+  uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (server), NULL);
+  ua = confab_user_agent_new (uri);
+  info = confab_register_information_new ();
+  confab_register_information_set_server_url (info, confab_test_server_get_url (server));
+  confab_register_information_set_user_id (info, user_id);
+  confab_register_information_set_username (info, username);
+
+  confab_user_agent_register_async (ua, info, NULL, on_registered, &session);
+  wait_until (pointer_set, &session, WAIT_MS, "the second session to register");
+  return session;
+}
+
+static void
+on_sent (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = NULL;
+
+  uuid = confab_contact_send_message_finish (CONFAB_CONTACT (object), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (uuid);
+  *done = TRUE;
+}
+
+typedef struct {
+  char    *text;
+  char    *from;
+} Received;
+
+static void
+on_contact_message (ConfabSession *session,
+                    ConfabContact *contact,
+                    ConfabMessage *message,
+                    Received      *received)
+{
+  g_free (received->text);
+  g_free (received->from);
+  received->text = g_strdup (confab_message_get_text (message));
+  received->from = g_strdup (confab_contact_get_id (contact));
+}
+
+static gboolean
+received_something (gpointer data)
+{
+  return ((Received *) data)->text != NULL;
+}
+
+static gboolean
+last_outgoing_acknowledged (gpointer data)
+{
+  GListModel *messages = data;
+  guint n = g_list_model_get_n_items (messages);
+  g_autoptr(ConfabMessage) last = NULL;
+  ConfabMessageStatus status;
+
+  if (n == 0)
+    return FALSE;
+
+  last = g_list_model_get_item (messages, n - 1);
+  status = confab_message_get_status (last);
+
+  return status == CONFAB_MESSAGE_STATUS_SENT || status == CONFAB_MESSAGE_STATUS_STORED;
+}
+
+static void
+fill_sign_in (ConfabWindow     *window,
+              ConfabTestServer *server,
+              const char       *api_key,
+              const char       *user_id)
+{
+  ConfabSignInPage *page = child (window, CONFAB_TYPE_WINDOW, "sign_in_page");
+
+  gtk_editable_set_text (child (page, CONFAB_TYPE_SIGN_IN_PAGE, "server_row"),
+                         confab_test_server_get_url (server));
+  adw_combo_row_set_selected (child (page, CONFAB_TYPE_SIGN_IN_PAGE, "kind_row"), 1);
+  gtk_editable_set_text (child (page, CONFAB_TYPE_SIGN_IN_PAGE, "user_id_row"), user_id);
+  gtk_editable_set_text (child (page, CONFAB_TYPE_SIGN_IN_PAGE, "username_row"), "Alice Liddell");
+  gtk_editable_set_text (child (page, CONFAB_TYPE_SIGN_IN_PAGE, "secret_row"), api_key);
+}
+
+static ConfabWindow *
+new_window (void)
+{
+  ConfabWindow *window = confab_window_new (GTK_APPLICATION (app));
+
+  gtk_window_present (GTK_WINDOW (window));
+  run_main_loop_briefly ();
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window)));
+
+  return window;
+}
+
+static void
+close_window (ConfabWindow *window)
+{
+  ConfabWindow *weak = window;
+
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &weak);
+  gtk_window_close (GTK_WINDOW (window));
+  wait_until (pointer_cleared, &weak, WAIT_MS, "the window to go away");
+}
+
+static void
+assert_png (const char *path,
+            int         min_width,
+            int         min_height)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  guint32 width;
+  guint32 height;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpuint (len, >, 8 + 25);
+  g_assert_cmpmem (contents, 8, "\x89PNG\r\n\x1a\n", 8);
+  g_assert_cmpmem (contents + 12, 4, "IHDR", 4);
+  width = GUINT32_FROM_BE (*(guint32 *) (contents + 16));
+  height = GUINT32_FROM_BE (*(guint32 *) (contents + 20));
+  g_test_message ("%s: %u×%u, %" G_GSIZE_FORMAT " bytes", path, width, height, len);
+  g_assert_cmpuint (width, >=, min_width);
+  g_assert_cmpuint (height, >=, min_height);
+  /* a drawn window, not a blank image */
+  g_assert_cmpuint (len, >, 10000);
+}
+
+static char *
+output_path (const char *name)
+{
+  const char *dir = g_getenv ("CONFAB_UI_OUTDIR");
+
+  return g_build_filename (dir != NULL ? dir : ".", name, NULL);
+}
+
+static void
+test_sign_in_refused (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  ConfabWindow *window = new_window ();
+  ConfabSignInPage *page = child (window, CONFAB_TYPE_WINDOW, "sign_in_page");
+  GtkLabel *error_label = child (page, CONFAB_TYPE_SIGN_IN_PAGE, "error_label");
+  GtkStack *stack = child (window, CONFAB_TYPE_WINDOW, "stack");
+  g_autofree char *path = output_path ("confab-sign-in.png");
+
+  /* a malformed address is refused before anything is sent */
+  fill_sign_in (window, server, "not-the-key", "alice");
+  gtk_editable_set_text (child (page, CONFAB_TYPE_SIGN_IN_PAGE, "server_row"), "http://nowhere");
+  gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.submit", NULL);
+  g_assert_false (confab_sign_in_page_get_busy (page));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_nonnull (strstr (gtk_label_get_label (error_label), "ws://"));
+
+  /* a wrong key is refused by the server */
+  fill_sign_in (window, server, "not-the-key", "alice");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.submit", NULL);
+  g_assert_true (confab_sign_in_page_get_busy (page));
+  wait_until (page_not_busy, page, WAIT_MS, "the sign-in to fail");
+
+  g_assert_null (confab_window_get_session (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "sign-in");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_cmpstr (gtk_label_get_label (error_label), ==, "The login, password or API key is not right.");
+
+  run_main_loop_briefly ();
+  g_assert_true (confab_window_save_screenshot (window, path, NULL));
+  assert_png (path, 360, 294);
+
+  close_window (window);
+}
+
+static void
+test_chat (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(ConfabSession) bob = NULL;
+  ConfabWindow *window = new_window ();
+  ConfabSignInPage *page = child (window, CONFAB_TYPE_WINDOW, "sign_in_page");
+  GtkStack *stack = child (window, CONFAB_TYPE_WINDOW, "stack");
+  GtkListView *contacts_view = child (window, CONFAB_TYPE_WINDOW, "contacts_view");
+  GtkRevealer *banner = child (window, CONFAB_TYPE_WINDOW, "banner_revealer");
+  ConfabChatView *chat_view = child (window, CONFAB_TYPE_WINDOW, "chat_view");
+  GtkEntry *entry = child (chat_view, CONFAB_TYPE_CHAT_VIEW, "message_entry");
+  g_autofree char *path = output_path ("confab-main-window.png");
+  ConfabContact *to_alice;
+  ConfabContact *contact;
+  Received received = { NULL, NULL };
+  RowsCheck rows = { GTK_WIDGET (chat_view), { NULL } };
+  gboolean sent = FALSE;
+
+  /* sign in through the form */
+  fill_sign_in (window, server, confab_test_server_get_api_key (server), "alice");
+  gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.submit", NULL);
+  wait_until (window_has_session, window, WAIT_MS, "the sign-in");
+  g_assert_cmpstr (confab_session_get_id (confab_window_get_session (window)), ==, "alice");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "main");
+  g_assert_false (gtk_revealer_get_reveal_child (banner));
+
+  /* a second user writes: the contact appears in the sidebar */
+  bob = register_guest (server, "bob", "Bob");
+  g_signal_connect (bob, "contact-message", G_CALLBACK (on_contact_message), &received);
+  to_alice = confab_session_get_or_create_contact (bob, "alice");
+  confab_contact_send_message_async (to_alice, "Hello Alice, are you there?", NULL, on_sent, &sent);
+  wait_until (model_not_empty, contacts_view, WAIT_MS, "bob in the contacts");
+
+  /* opening the chat shows the message */
+  contact = confab_window_open_contact (window, "bob", NULL);
+  g_assert_nonnull (contact);
+  g_assert_true (confab_window_get_contact (window) == contact);
+  g_assert_true (confab_chat_view_get_contact (chat_view) == contact);
+  rows.texts[0] = "Hello Alice, are you there?";
+  wait_until (rows_show, &rows, WAIT_MS, "the incoming message row");
+
+  /* a bad id is refused and changes nothing */
+  g_assert_null (confab_window_open_contact (window, "not an id!", NULL));
+  g_assert_true (confab_window_get_contact (window) == contact);
+
+  /* answering through the composer reaches bob, and the bubble gets its mark */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Yes, hello Bob!");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  wait_until (received_something, &received, WAIT_MS, "bob to receive the answer");
+  g_assert_cmpstr (received.text, ==, "Yes, hello Bob!");
+  g_assert_cmpstr (received.from, ==, "alice");
+  wait_until (last_outgoing_acknowledged, confab_contact_get_messages (contact), WAIT_MS,
+              "the answer to be acknowledged");
+  rows.texts[1] = "Yes, hello Bob!";
+  wait_until (rows_show, &rows, WAIT_MS, "the outgoing message row");
+  g_assert_true (confab_chat_view_get_at_bottom (chat_view));
+
+  /* whitespace is not sent */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "   ");
+  g_signal_emit_by_name (entry, "activate");
+  run_main_loop_briefly ();
+  g_assert_cmpuint (g_list_model_get_n_items (confab_contact_get_messages (contact)), ==, 2);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+
+  run_main_loop_briefly ();
+  g_assert_true (confab_window_save_screenshot (window, path, NULL));
+  assert_png (path, 360, 294);
+
+  /* the banner shows while the server is away, and goes once reconnected */
+  g_signal_handlers_disconnect_by_data (bob, &received);
+  confab_test_server_stop (server);
+  wait_until (revealer_shown, banner, WAIT_MS, "the reconnecting banner");
+  g_assert_cmpint (confab_session_get_state (confab_window_get_session (window)), ==,
+                   CONFAB_SESSION_STATE_RECONNECTING);
+  confab_test_server_restart (server);
+  wait_until (revealer_hidden, banner, 60000, "the banner to go after reconnecting");
+  g_assert_cmpint (confab_session_get_state (confab_window_get_session (window)), ==,
+                   CONFAB_SESSION_STATE_CONNECTED);
+
+  close_window (window);
+  g_free (received.text);
+  g_free (received.from);
+}
+
+static gboolean
+about_window_shown (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_ABOUT_WINDOW (w))
+        {
+          *(gpointer *) data = w;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static void
+test_about (void)
+{
+  ConfabWindow *window = new_window ();
+  gpointer about = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  wait_until (about_window_shown, &about, WAIT_MS, "the about window");
+  g_assert_cmpstr (adw_about_window_get_application_name (about), ==, "Confab");
+  gtk_window_destroy (GTK_WINDOW (about));
+
+  close_window (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_print ("1..0 # SKIP no display\n");
+      return 0;
+    }
+
+  g_test_init (&argc, &argv, NULL);
+
+  (void) confab_get_resource ();
+
+  app = confab_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+  /* keeps the application up between windows */
+  g_application_hold (G_APPLICATION (app));
+
+  g_test_add_func ("/ui/window/sign-in-refused", test_sign_in_refused);
+  g_test_add_func ("/ui/window/chat", test_chat);
+  g_test_add_func ("/ui/window/about", test_about);
+
+  status = g_test_run ();
+
+  g_application_release (G_APPLICATION (app));
+  g_clear_object (&app);
+
+  return status;
+}

@@ -120,14 +120,16 @@ confab_register_information_copy (ConfabRegisterInformation *info)
   copy->user_id = g_strdup (info->user_id);
   if (info->user_data != NULL)
     {
-      JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-      JsonNode *node_copy;
+      /* json_node_copy() shares objects: go through text for a deep copy */
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      g_autoptr(JsonNode) node_copy = NULL;
+      g_autofree char *text = NULL;
 
       json_node_set_object (node, info->user_data);
-      node_copy = json_node_copy (node);
-      copy->user_data = json_node_dup_object (node_copy);
-      json_node_unref (node_copy);
-      json_node_unref (node);
+      text = json_to_string (node, FALSE);
+      node_copy = json_from_string (text, NULL);
+      if (node_copy != NULL && JSON_NODE_HOLDS_OBJECT (node_copy))
+        copy->user_data = json_node_dup_object (node_copy);
     }
 
   return copy;

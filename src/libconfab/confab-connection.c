@@ -351,7 +351,7 @@ handle_event (ConfabConnection  *self,
     {
       if (self->last_seq == self->tolerated_gap_seq)
         {
-          g_message ("Events %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT " are lost for good; going on",
+          g_debug ("Events %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT " are lost for good; going on",
                      self->last_seq + 1, message->seq - 1);
         }
       else
@@ -361,7 +361,7 @@ handle_event (ConfabConnection  *self,
           error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_INTERNAL,
                                "Events were skipped: expected seq %" G_GINT64_FORMAT ", got %" G_GINT64_FORMAT,
                                self->last_seq + 1, message->seq);
-          g_message ("%s; resuming to get them again", error->message);
+          g_debug ("%s; resuming to get them again", error->message);
           self->closed_on_gap = TRUE;
           _confab_connection_close (self, error);
           return;
@@ -385,7 +385,7 @@ handle_frame (ConfabConnection *self,
                                 &self->decode_limits, NULL, &field, &error);
   if (message == NULL)
     {
-      g_message ("Ignoring a frame from the server that does not follow the protocol: %s",
+      g_debug ("Ignoring a frame from the server that does not follow the protocol: %s",
                  error->message);
       return;
     }

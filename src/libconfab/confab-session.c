@@ -583,7 +583,7 @@ on_connection_server_error (ConfabConnection *connection,
                             const GError     *error,
                             ConfabSession    *self)
 {
-  g_message ("The server reported: %s", error->message);
+  g_debug ("The server reported: %s", error->message);
   g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
 }
 
@@ -648,7 +648,7 @@ fail_session (ConfabSession *self,
 {
   g_autoptr(ConfabSession) hold = g_object_ref (self);
 
-  g_message ("Session %s ends: %s", self->id != NULL ? self->id : "(new)", error->message);
+  g_debug ("Session %s ends: %s", self->id != NULL ? self->id : "(new)", error->message);
 
   if (self->register_task == NULL)
     g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
@@ -695,7 +695,7 @@ registered (ConfabSession *self,
     }
   else if (self->state == CONFAB_SESSION_STATE_RECONNECTING)
     {
-      g_message ("Session %s is back (%s)", self->id, resumed ? "resumed" : "registered afresh");
+      g_debug ("Session %s is back (%s)", self->id, resumed ? "resumed" : "registered afresh");
       set_state (self, CONFAB_SESSION_STATE_CONNECTED);
       g_signal_emit (self, signals[SIGNAL_RECONNECTION], 0, resumed);
     }
@@ -903,7 +903,7 @@ connection_lost (ConfabSession    *self,
           end_session (self, NULL);
           break;
         }
-      g_message ("Session %s lost its connection: %s; reconnecting",
+      g_debug ("Session %s lost its connection: %s; reconnecting",
                  self->id, error != NULL ? error->message : "closed");
       set_state (self, CONFAB_SESSION_STATE_RECONNECTING);
       g_signal_emit (self, signals[SIGNAL_RECONNECTING], 0);

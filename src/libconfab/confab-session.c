@@ -546,7 +546,7 @@ on_connection_event (ConfabConnection  *connection,
                      ConfabWireMessage *message,
                      ConfabSession     *self)
 {
-  g_autoptr(ConfabSession) hold = g_object_ref (self);
+  g_autoptr(ConfabSession) hold G_GNUC_UNUSED = g_object_ref (self);
 
   self->last_seq = message->seq;
 
@@ -563,7 +563,7 @@ static gboolean
 release_held_events (gpointer data)
 {
   ConfabSession *self = data;
-  g_autoptr(ConfabSession) hold = g_object_ref (self);
+  g_autoptr(ConfabSession) hold G_GNUC_UNUSED = g_object_ref (self);
   ConfabWireMessage *message;
 
   g_clear_pointer (&self->release_source, g_source_unref);
@@ -606,7 +606,7 @@ static void
 end_session (ConfabSession *self,
              const GError  *reason)
 {
-  g_autoptr(ConfabSession) hold = g_object_ref (self);
+  g_autoptr(ConfabSession) hold G_GNUC_UNUSED = g_object_ref (self);
   g_autoptr(GError) disconnected = NULL;
   g_autoptr(GPtrArray) disconnect_tasks = NULL;
 
@@ -646,7 +646,7 @@ static void
 fail_session (ConfabSession *self,
               const GError  *error)
 {
-  g_autoptr(ConfabSession) hold = g_object_ref (self);
+  g_autoptr(ConfabSession) hold G_GNUC_UNUSED = g_object_ref (self);
 
   g_debug ("Session %s ends: %s", self->id != NULL ? self->id : "(new)", error->message);
 
@@ -880,7 +880,7 @@ connection_lost (ConfabSession    *self,
                  ConfabConnection *connection,
                  const GError     *error)
 {
-  g_autoptr(ConfabSession) hold = g_object_ref (self);
+  g_autoptr(ConfabSession) hold G_GNUC_UNUSED = g_object_ref (self);
 
   if (connection != self->connection)
     return;

@@ -268,7 +268,6 @@ test_send_queued_then_failed (void)
   g_autoptr(ConfabUserAgent) user_agent = confab_user_agent_new ("apiKey:abc");
   g_autoptr(ConfabRegisterInformation) info = confab_register_information_new ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *uuid = NULL;
   ConfabSession *session;
   ConfabContact *bob;
   ConfabMessage *message;

@@ -249,6 +249,7 @@ test_offline_delivery (Fixture       *fixture,
       g_autoptr(ConfabMessage) message = NULL;
 
       g_assert_no_error (error);
+      g_assert_nonnull (uuid);
       message = g_list_model_get_item (confab_contact_get_messages (bob_contact), i);
       g_assert_cmpint (confab_message_get_status (message), ==, CONFAB_MESSAGE_STATUS_STORED);
     }

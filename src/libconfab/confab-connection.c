@@ -67,6 +67,7 @@ struct _ConfabConnection
   gint64             last_seq;
   gint64             tolerated_gap_seq;
   gboolean           closed_on_gap;
+  gushort            close_code;
   guint              heartbeat_ms;
   gint64             last_received_us;
   guint              request_timeout_ms;
@@ -480,7 +481,11 @@ on_websocket_closed (SoupWebsocketConnection *websocket,
   const char *reason = soup_websocket_connection_get_close_data (websocket);
   g_autoptr(GError) error = NULL;
 
-  if (code == SOUP_WEBSOCKET_CLOSE_NORMAL)
+  self->close_code = code;
+  if (code == CONFAB_CLOSE_SESSION_REPLACED)
+    error = g_error_new_literal (CONFAB_ERROR, CONFAB_ERROR_DISCONNECTED,
+                                 "The session was taken over by another connection");
+  else if (code == SOUP_WEBSOCKET_CLOSE_NORMAL)
     error = g_error_new (CONFAB_ERROR, CONFAB_ERROR_DISCONNECTED,
                          "The server closed the connection%s%s",
                          reason != NULL && *reason != '\0' ? ": " : "", reason != NULL ? reason : "");
@@ -750,6 +755,15 @@ _confab_connection_is_open (ConfabConnection *self)
   g_return_val_if_fail (CONFAB_IS_CONNECTION (self), FALSE);
 
   return self->state == STATE_OPEN;
+}
+
+/* The WebSocket close code the server sent, or 0 (docs/PROTOCOL.md §1.2). */
+gushort
+_confab_connection_get_close_code (ConfabConnection *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CONNECTION (self), 0);
+
+  return self->close_code;
 }
 
 gboolean

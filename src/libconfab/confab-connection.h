@@ -9,6 +9,9 @@
 
 G_BEGIN_DECLS
 
+/* docs/PROTOCOL.md §1.2: a resume of this session arrived on another connection */
+#define CONFAB_CLOSE_SESSION_REPLACED 4002
+
 #define CONFAB_TYPE_CONNECTION (_confab_connection_get_type ())
 
 G_DECLARE_FINAL_TYPE (ConfabConnection, _confab_connection, CONFAB, CONNECTION, GObject)
@@ -44,6 +47,7 @@ void              _confab_connection_send_ping        (ConfabConnection     *sel
 void              _confab_connection_close            (ConfabConnection     *self,
                                                        const GError         *reason);
 gboolean          _confab_connection_closed_on_gap    (ConfabConnection     *self);
+gushort           _confab_connection_get_close_code   (ConfabConnection     *self);
 guint             _confab_connection_get_request_timeout (void);
 
 G_END_DECLS

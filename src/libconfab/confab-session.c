@@ -888,6 +888,16 @@ connection_lost (ConfabSession    *self,
   if (_confab_connection_closed_on_gap (connection))
     self->gap_seq = _confab_connection_get_last_seq (connection);
 
+  /* Someone else resumed this session with its token: coming back would only take it
+   * from them again. */
+  if (_confab_connection_get_close_code (connection) == CONFAB_CLOSE_SESSION_REPLACED &&
+      self->state != CONFAB_SESSION_STATE_DISCONNECTED)
+    {
+      drop_connection (self);
+      fail_session (self, error);
+      return;
+    }
+
   drop_connection (self);
 
   switch (self->state)

@@ -44,6 +44,14 @@ static const char * const type_names[] = {
   [CONFAB_WIRE_CONTACT_DATA] = "contactData",
   [CONFAB_WIRE_CUSTOM_EVENT] = "customEvent",
   [CONFAB_WIRE_RAW_DATA] = "rawData",
+  [CONFAB_WIRE_CALL_INVITE] = "callInvite",
+  [CONFAB_WIRE_CALL_RINGING] = "callRinging",
+  [CONFAB_WIRE_CALL_ACCEPT] = "callAccept",
+  [CONFAB_WIRE_CALL_DECLINE] = "callDecline",
+  [CONFAB_WIRE_CALL_CANCEL] = "callCancel",
+  [CONFAB_WIRE_CALL_HANGUP] = "callHangup",
+  [CONFAB_WIRE_CALL_SDP] = "callSdp",
+  [CONFAB_WIRE_CALL_ICE] = "callIce",
 };
 
 /* The kinds of member the schema knows (docs/PROTOCOL.md §2). */
@@ -63,6 +71,10 @@ typedef enum {
   FIELD_VERSIONS,     /* array of 1..8 integers */
   FIELD_BOOLEAN,
   FIELD_PEER,         /* {"id": userid, "username": name?} */
+  FIELD_MEDIA,        /* "audio" | "video" | "screen" */
+  FIELD_SDP_TYPE,     /* "offer" | "answer" */
+  FIELD_MLINE,        /* integer 0 .. 255 */
+  FIELD_CANDIDATE,    /* string up to max_string_bytes, may be empty */
 } FieldKind;
 
 typedef struct {
@@ -137,6 +149,40 @@ static const Field send_raw_fields[] = {
   END
 };
 
+static const Field call_invite_fields[] = {
+  { "id", FIELD_REQID, TRUE },
+  { "to", FIELD_USERID, TRUE },
+  { "callId", FIELD_UUID, TRUE },
+  { "media", FIELD_MEDIA, TRUE },
+  END
+};
+static const Field call_plain_fields[] = {
+  { "id", FIELD_REQID, TRUE },
+  { "callId", FIELD_UUID, TRUE },
+  END
+};
+static const Field call_reason_fields[] = {
+  { "id", FIELD_REQID, TRUE },
+  { "callId", FIELD_UUID, TRUE },
+  { "reason", FIELD_NAME, FALSE },
+  END
+};
+static const Field call_sdp_fields[] = {
+  { "id", FIELD_REQID, TRUE },
+  { "callId", FIELD_UUID, TRUE },
+  { "sdpType", FIELD_SDP_TYPE, TRUE },
+  { "sdp", FIELD_DATA_STRING, TRUE },
+  END
+};
+static const Field call_ice_fields[] = {
+  { "id", FIELD_REQID, TRUE },
+  { "callId", FIELD_UUID, TRUE },
+  { "candidate", FIELD_CANDIDATE, TRUE },
+  { "sdpMLineIndex", FIELD_MLINE, TRUE },
+  { "sdpMid", FIELD_NAME, FALSE },
+  END
+};
+
 static const Schema to_server[] = {
   { CONFAB_WIRE_HELLO, hello_fields },
   { CONFAB_WIRE_REGISTER, register_fields },
@@ -147,6 +193,14 @@ static const Schema to_server[] = {
   { CONFAB_WIRE_CONTACT_DATA, send_data_fields },
   { CONFAB_WIRE_CUSTOM_EVENT, send_event_fields },
   { CONFAB_WIRE_RAW_DATA, send_raw_fields },
+  { CONFAB_WIRE_CALL_INVITE, call_invite_fields },
+  { CONFAB_WIRE_CALL_RINGING, call_plain_fields },
+  { CONFAB_WIRE_CALL_ACCEPT, call_plain_fields },
+  { CONFAB_WIRE_CALL_DECLINE, call_reason_fields },
+  { CONFAB_WIRE_CALL_CANCEL, call_reason_fields },
+  { CONFAB_WIRE_CALL_HANGUP, call_reason_fields },
+  { CONFAB_WIRE_CALL_SDP, call_sdp_fields },
+  { CONFAB_WIRE_CALL_ICE, call_ice_fields },
   { CONFAB_WIRE_UNKNOWN, NULL },
 };
 
@@ -214,6 +268,49 @@ static const Field raw_event_fields[] = {
   END
 };
 
+static const Field call_invite_event_fields[] = {
+  { "seq", FIELD_REQID, TRUE },
+  { "from", FIELD_PEER, TRUE },
+  { "callId", FIELD_UUID, TRUE },
+  { "media", FIELD_MEDIA, TRUE },
+  { "time", FIELD_COUNT, TRUE },
+  END
+};
+static const Field call_plain_event_fields[] = {
+  { "seq", FIELD_REQID, TRUE },
+  { "from", FIELD_PEER, TRUE },
+  { "callId", FIELD_UUID, TRUE },
+  { "time", FIELD_COUNT, TRUE },
+  END
+};
+static const Field call_reason_event_fields[] = {
+  { "seq", FIELD_REQID, TRUE },
+  { "from", FIELD_PEER, TRUE },
+  { "callId", FIELD_UUID, TRUE },
+  { "reason", FIELD_NAME, TRUE },
+  { "time", FIELD_COUNT, TRUE },
+  END
+};
+static const Field call_sdp_event_fields[] = {
+  { "seq", FIELD_REQID, TRUE },
+  { "from", FIELD_PEER, TRUE },
+  { "callId", FIELD_UUID, TRUE },
+  { "sdpType", FIELD_SDP_TYPE, TRUE },
+  { "sdp", FIELD_DATA_STRING, TRUE },
+  { "time", FIELD_COUNT, TRUE },
+  END
+};
+static const Field call_ice_event_fields[] = {
+  { "seq", FIELD_REQID, TRUE },
+  { "from", FIELD_PEER, TRUE },
+  { "callId", FIELD_UUID, TRUE },
+  { "candidate", FIELD_CANDIDATE, TRUE },
+  { "sdpMLineIndex", FIELD_MLINE, TRUE },
+  { "sdpMid", FIELD_NAME, FALSE },
+  { "time", FIELD_COUNT, TRUE },
+  END
+};
+
 static const Schema to_client[] = {
   { CONFAB_WIRE_WELCOME, welcome_fields },
   { CONFAB_WIRE_RESULT, result_fields },
@@ -223,6 +320,14 @@ static const Schema to_client[] = {
   { CONFAB_WIRE_CONTACT_DATA, data_event_fields },
   { CONFAB_WIRE_CUSTOM_EVENT, custom_event_fields },
   { CONFAB_WIRE_RAW_DATA, raw_event_fields },
+  { CONFAB_WIRE_CALL_INVITE, call_invite_event_fields },
+  { CONFAB_WIRE_CALL_RINGING, call_plain_event_fields },
+  { CONFAB_WIRE_CALL_ACCEPT, call_plain_event_fields },
+  { CONFAB_WIRE_CALL_DECLINE, call_reason_event_fields },
+  { CONFAB_WIRE_CALL_CANCEL, call_reason_event_fields },
+  { CONFAB_WIRE_CALL_HANGUP, call_reason_event_fields },
+  { CONFAB_WIRE_CALL_SDP, call_sdp_event_fields },
+  { CONFAB_WIRE_CALL_ICE, call_ice_event_fields },
   { CONFAB_WIRE_UNKNOWN, NULL },
 };
 
@@ -692,6 +797,34 @@ check_field (JsonNode                *node,
                                   "must have a valid name in 'username'");
         return TRUE;
       }
+
+    case FIELD_MEDIA:
+      if (!check_string (node, name, CONFAB_WIRE_MAX_ID_BYTES, FALSE, out_field, error))
+        return FALSE;
+      if (!g_str_equal (json_node_get_string (node), "audio") &&
+          !g_str_equal (json_node_get_string (node), "video") &&
+          !g_str_equal (json_node_get_string (node), "screen"))
+        return set_field_error (error, out_field, name, CONFAB_WIRE_ERROR_BAD_PARAMETER,
+                                "must be \"audio\", \"video\" or \"screen\"");
+      return TRUE;
+
+    case FIELD_SDP_TYPE:
+      if (!check_string (node, name, CONFAB_WIRE_MAX_ID_BYTES, FALSE, out_field, error))
+        return FALSE;
+      if (!g_str_equal (json_node_get_string (node), "offer") &&
+          !g_str_equal (json_node_get_string (node), "answer"))
+        return set_field_error (error, out_field, name, CONFAB_WIRE_ERROR_BAD_PARAMETER,
+                                "must be \"offer\" or \"answer\"");
+      return TRUE;
+
+    case FIELD_MLINE:
+      if (!is_integer_node (node) || json_node_get_int (node) < 0 || json_node_get_int (node) > 255)
+        return set_field_error (error, out_field, name, CONFAB_WIRE_ERROR_BAD_PARAMETER,
+                                "must be an integer between 0 and 255");
+      return TRUE;
+
+    case FIELD_CANDIDATE:
+      return check_string (node, name, limits->max_string_bytes, TRUE, out_field, error);
 
     default:
       g_assert_not_reached ();

@@ -66,7 +66,17 @@ typedef enum {
   CONFAB_WIRE_CONTACT_DATA,
   CONFAB_WIRE_CUSTOM_EVENT,
   CONFAB_WIRE_RAW_DATA,
+  CONFAB_WIRE_CALL_INVITE,
+  CONFAB_WIRE_CALL_RINGING,
+  CONFAB_WIRE_CALL_ACCEPT,
+  CONFAB_WIRE_CALL_DECLINE,
+  CONFAB_WIRE_CALL_CANCEL,
+  CONFAB_WIRE_CALL_HANGUP,
+  CONFAB_WIRE_CALL_SDP,
+  CONFAB_WIRE_CALL_ICE,
 } ConfabWireType;
+
+#define CONFAB_WIRE_LAST_TYPE CONFAB_WIRE_CALL_ICE
 
 const char     *confab_wire_type_to_string   (ConfabWireType type);
 ConfabWireType  confab_wire_type_from_string (const char    *name);

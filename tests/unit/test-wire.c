@@ -46,6 +46,14 @@ test_good_requests (void)
     { "{\"type\":\"customEvent\",\"id\":6,\"to\":\"bob\",\"uuid\":\"" UUID "\",\"event\":\"typing\"}", CONFAB_WIRE_CUSTOM_EVENT, 6 },
     { "{\"type\":\"customEvent\",\"id\":6,\"to\":\"bob\",\"uuid\":\"" UUID "\",\"event\":\"typing\",\"content\":null}", CONFAB_WIRE_CUSTOM_EVENT, 6 },
     { "{\"type\":\"rawData\",\"id\":7,\"to\":\"bob\",\"uuid\":\"" UUID "\",\"data\":\"\"}", CONFAB_WIRE_RAW_DATA, 7 },
+    { "{\"type\":\"callInvite\",\"id\":8,\"to\":\"bob\",\"callId\":\"" UUID "\",\"media\":\"video\"}", CONFAB_WIRE_CALL_INVITE, 8 },
+    { "{\"type\":\"callRinging\",\"id\":9,\"callId\":\"" UUID "\"}", CONFAB_WIRE_CALL_RINGING, 9 },
+    { "{\"type\":\"callAccept\",\"id\":10,\"callId\":\"" UUID "\"}", CONFAB_WIRE_CALL_ACCEPT, 10 },
+    { "{\"type\":\"callDecline\",\"id\":11,\"callId\":\"" UUID "\",\"reason\":\"User_Busy\"}", CONFAB_WIRE_CALL_DECLINE, 11 },
+    { "{\"type\":\"callCancel\",\"id\":12,\"callId\":\"" UUID "\"}", CONFAB_WIRE_CALL_CANCEL, 12 },
+    { "{\"type\":\"callHangup\",\"id\":13,\"callId\":\"" UUID "\",\"reason\":\"Hangup_From_Callee\"}", CONFAB_WIRE_CALL_HANGUP, 13 },
+    { "{\"type\":\"callSdp\",\"id\":14,\"callId\":\"" UUID "\",\"sdpType\":\"offer\",\"sdp\":\"v=0\\r\\n\"}", CONFAB_WIRE_CALL_SDP, 14 },
+    { "{\"type\":\"callIce\",\"id\":15,\"callId\":\"" UUID "\",\"candidate\":\"\",\"sdpMLineIndex\":0,\"sdpMid\":\"video0\"}", CONFAB_WIRE_CALL_ICE, 15 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -109,6 +117,12 @@ test_bad_requests (void)
     { "message text object", "{\"type\":\"contactMessage\",\"id\":4,\"to\":\"bob\",\"uuid\":\"" UUID "\",\"text\":{}}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "text", 4 },
     { "data content string", "{\"type\":\"contactData\",\"id\":5,\"to\":\"bob\",\"uuid\":\"" UUID "\",\"content\":\"x\"}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "content", 5 },
     { "event no name", "{\"type\":\"customEvent\",\"id\":6,\"to\":\"bob\",\"uuid\":\"" UUID "\"}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "event", 6 },
+    { "invite bad media", "{\"type\":\"callInvite\",\"id\":8,\"to\":\"bob\",\"callId\":\"" UUID "\",\"media\":\"hologram\"}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "media", 8 },
+    { "invite bad call id", "{\"type\":\"callInvite\",\"id\":8,\"to\":\"bob\",\"callId\":\"c1\",\"media\":\"audio\"}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "callId", 8 },
+    { "sdp bad type", "{\"type\":\"callSdp\",\"id\":14,\"callId\":\"" UUID "\",\"sdpType\":\"pranswer\",\"sdp\":\"v=0\"}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "sdpType", 14 },
+    { "sdp missing", "{\"type\":\"callSdp\",\"id\":14,\"callId\":\"" UUID "\",\"sdpType\":\"offer\"}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "sdp", 14 },
+    { "ice mline out of range", "{\"type\":\"callIce\",\"id\":15,\"callId\":\"" UUID "\",\"candidate\":\"c\",\"sdpMLineIndex\":256}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "sdpMLineIndex", 15 },
+    { "ice candidate number", "{\"type\":\"callIce\",\"id\":15,\"callId\":\"" UUID "\",\"candidate\":1,\"sdpMLineIndex\":0}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "candidate", 15 },
     { "raw data number", "{\"type\":\"rawData\",\"id\":7,\"to\":\"bob\",\"uuid\":\"" UUID "\",\"data\":5}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "data", 7 },
   };
 
@@ -348,7 +362,7 @@ test_names (void)
   g_assert_false (confab_wire_error_from_string ("NOPE", NULL));
   g_assert_false (confab_wire_error_from_string (NULL, NULL));
 
-  for (guint t = CONFAB_WIRE_HELLO; t <= CONFAB_WIRE_RAW_DATA; t++)
+  for (guint t = CONFAB_WIRE_HELLO; t <= CONFAB_WIRE_LAST_TYPE; t++)
     g_assert_cmpint (confab_wire_type_from_string (confab_wire_type_to_string (t)), ==, t);
   g_assert_cmpint (confab_wire_type_from_string ("Hello"), ==, CONFAB_WIRE_UNKNOWN);
 

@@ -21,7 +21,7 @@
 #include "confab-window.h"
 
 /* Frames to draw after the chat opened before the screenshot is taken. */
-#define SCREENSHOT_FRAMES 5
+#define SCREENSHOT_FRAMES 3
 /* A screenshot run that has not finished after this long gives up with an error. */
 #define SCREENSHOT_TIMEOUT_SECONDS 60
 
@@ -95,30 +95,59 @@ on_screenshot_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+on_after_paint (GdkFrameClock     *frame_clock,
+                ConfabApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window;
+
+  /* Laid out and drawn: now the widget tree can be snapshot. */
+  g_signal_handlers_disconnect_by_func (frame_clock, on_after_paint, self);
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    {
+      GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+      window = windows != NULL ? windows->data : NULL;
+    }
+
+  g_clear_handle_id (&self->screenshot_timeout, g_source_remove);
+
+  if (!CONFAB_IS_WINDOW (window))
+    {
+      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_FAILED, "the window went away");
+      finish_with_error (self, "screenshot", error);
+      return;
+    }
+
+  if (!confab_window_save_screenshot (CONFAB_WINDOW (window), self->screenshot, &error))
+    {
+      finish_with_error (self, "screenshot", error);
+      return;
+    }
+
+  g_debug ("Saved %s", self->screenshot);
+  g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+}
+
 static gboolean
 on_screenshot_tick (GtkWidget     *widget,
                     GdkFrameClock *frame_clock,
                     gpointer       user_data)
 {
   ConfabApplication *self = user_data;
-  g_autoptr(GError) error = NULL;
 
+  /* let a few frames settle the transitions, then shoot after the next paint */
   if (self->frames_left > 0)
     {
       self->frames_left--;
       return G_SOURCE_CONTINUE;
     }
 
-  g_clear_handle_id (&self->screenshot_timeout, g_source_remove);
-
-  if (!confab_window_save_screenshot (CONFAB_WINDOW (widget), self->screenshot, &error))
-    {
-      finish_with_error (self, "screenshot", error);
-      return G_SOURCE_REMOVE;
-    }
-
-  g_debug ("Saved %s", self->screenshot);
-  g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+  g_signal_connect (frame_clock, "after-paint", G_CALLBACK (on_after_paint), self);
+  gtk_widget_queue_draw (widget);
 
   return G_SOURCE_REMOVE;
 }
@@ -194,6 +223,12 @@ launch (ConfabApplication *self,
     {
       uri = g_strconcat ("confab:", self->login, NULL);
       confab_register_information_set_password (info, self->password);
+    }
+
+  if (self->screenshot != NULL)
+    {
+      /* a screenshot shows the end of every transition */
+      g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
     }
 
   if (self->screenshot != NULL)

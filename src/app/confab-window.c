@@ -31,6 +31,7 @@ struct _ConfabWindow
   GtkStack          *stack;
   ConfabSignInPage  *sign_in_page;
   AdwLeaflet        *leaflet;
+  GtkWidget         *sidebar_box;
   AdwWindowTitle    *sidebar_title;
   GtkEntry          *new_chat_entry;
   GtkStack          *contacts_stack;
@@ -319,7 +320,7 @@ set_session (ConfabWindow  *self,
 
   gtk_stack_set_visible_child_name (self->stack, session != NULL ? "main" : "sign-in");
   if (session == NULL)
-    adw_leaflet_set_visible_child (self->leaflet, gtk_widget_get_first_child (GTK_WIDGET (self->leaflet)));
+    adw_leaflet_set_visible_child (self->leaflet, self->sidebar_box);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }
@@ -438,7 +439,7 @@ focus_new_chat_activated (GtkWidget  *widget,
   if (self->session == NULL)
     return;
 
-  adw_leaflet_set_visible_child (self->leaflet, gtk_widget_get_first_child (GTK_WIDGET (self->leaflet)));
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar_box);
   gtk_widget_grab_focus (GTK_WIDGET (self->new_chat_entry));
 }
 
@@ -665,6 +666,7 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sign_in_page);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, sidebar_title);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, new_chat_entry);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, contacts_stack);
@@ -880,11 +882,11 @@ confab_window_save_screenshot (ConfabWindow  *self,
                                const char    *path,
                                GError       **error)
 {
-  g_autoptr(GdkPaintable) paintable = NULL;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   GtkSnapshot *snapshot;
   GskRenderer *renderer;
+  GdkRGBA background;
   int width;
   int height;
 
@@ -902,9 +904,21 @@ confab_window_save_screenshot (ConfabWindow  *self,
       return FALSE;
     }
 
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (self));
+  /* The window's own snapshot is only taken by its surface: draw its background, then
+   * its children where they are. */
+  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (GTK_WIDGET (self)),
+                                       "window_bg_color", &background))
+    gdk_rgba_parse (&background, "#fafafa");
+
   snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self));
+       c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      if (gtk_widget_get_mapped (c) && gtk_widget_should_layout (c))
+        gtk_widget_snapshot_child (GTK_WIDGET (self), c, snapshot);
+    }
   node = gtk_snapshot_free_to_node (snapshot);
 
   if (node == NULL)

@@ -497,6 +497,8 @@ main (int   argc,
   app = confab_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   g_application_register (G_APPLICATION (app), NULL, NULL);
+  /* screenshots show the end of transitions, not their middle */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   /* keeps the application up between windows */
   g_application_hold (G_APPLICATION (app));
 

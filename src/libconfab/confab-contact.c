@@ -19,8 +19,8 @@
  *
  * Another user, known by its user id. A #ConfabSession owns one contact object per id
  * (confab_session_get_or_create_contact()); it keeps the messages exchanged with that
- * user in #ConfabContact:messages-style list (confab_contact_get_messages()) and sends
- * messages, data, custom events and raw data to it.
+ * user as a #GListModel (confab_contact_get_messages()) and sends messages, data,
+ * custom events and raw data to it.
  *
  * Sends made while the session is reconnecting are queued and go out, in order, once
  * the session is back; each carries a uuid made here, so a send repeated after a

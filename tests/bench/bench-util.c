@@ -66,31 +66,41 @@ bench_raise_nofile (void)
   return rl.rlim_cur;
 }
 
+/* The CPUs we were given at start, before any pinning of our own: the numbering of
+ * bench_pin_to_cpu() counts among them, even in a child of an already pinned parent. */
+static const cpu_set_t *
+initial_cpus (void)
+{
+  static cpu_set_t set;
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      CPU_ZERO (&set);
+      if (sched_getaffinity (0, sizeof set, &set) < 0)
+        CPU_SET (0, &set);
+      g_once_init_leave (&done, 1);
+    }
+  return &set;
+}
+
 guint
 bench_n_cpus (void)
 {
-  cpu_set_t set;
-
-  CPU_ZERO (&set);
-  if (sched_getaffinity (0, sizeof set, &set) < 0)
-    return 1;
-  return (guint) CPU_COUNT (&set);
+  return (guint) CPU_COUNT (initial_cpus ());
 }
 
 gboolean
 bench_pin_to_cpu (pid_t pid,
                   guint cpu)
 {
-  cpu_set_t allowed, set;
+  const cpu_set_t *allowed = initial_cpus ();
+  cpu_set_t set;
   guint i, seen = 0;
 
-  /* @cpu counts among the CPUs we may use, not among all CPUs of the machine */
-  CPU_ZERO (&allowed);
-  if (sched_getaffinity (0, sizeof allowed, &allowed) < 0)
-    return FALSE;
   for (i = 0; i < CPU_SETSIZE; i++)
     {
-      if (!CPU_ISSET (i, &allowed))
+      if (!CPU_ISSET (i, allowed))
         continue;
       if (seen++ == cpu)
         {

@@ -15,9 +15,9 @@ gint64   bench_now_ns              (void);           /* CLOCK_MONOTONIC */
 void     bench_sleep_ms            (guint ms);
 /* Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit. */
 guint64  bench_raise_nofile        (void);
-/* Number of CPUs this process may run on. */
+/* Number of CPUs this process could run on when it first asked (call it before pinning). */
 guint    bench_n_cpus              (void);
-/* Pins @pid (0: the caller) to @cpu; FALSE if that is not possible. */
+/* Pins @pid (0: the caller) to the @cpu-th of those CPUs; FALSE if that is not possible. */
 gboolean bench_pin_to_cpu          (pid_t     pid,
                                     guint     cpu);
 /* An integer from the environment variable @name, or @fallback when unset or invalid. */

@@ -356,6 +356,98 @@ test_sign_in_refused (void)
   g_assert_true (confab_window_save_screenshot (window, path, NULL));
   assert_png (path, 360, 294);
 
+  /* nobody listening: a clear error, still on the sign-in page */
+  confab_test_server_stop (server);
+  gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.submit", NULL);
+  wait_until (page_not_busy, page, WAIT_MS, "the sign-in to fail without a server");
+  g_assert_null (confab_window_get_session (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "sign-in");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_test_message ("without a server: %s", gtk_label_get_label (error_label));
+  g_assert_cmpstr (gtk_label_get_label (error_label), !=, "");
+
+  close_window (window);
+}
+
+static gboolean
+at_bottom (gpointer data)
+{
+  GtkAdjustment *adj = data;
+
+  return gtk_adjustment_get_upper (adj) > gtk_adjustment_get_page_size (adj) &&
+         gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj) >= gtk_adjustment_get_upper (adj) - 2;
+}
+
+typedef struct {
+  GListModel *model;
+  guint       n_items;
+} CountCheck;
+
+static gboolean
+has_n_items (gpointer data)
+{
+  CountCheck *check = data;
+
+  return g_list_model_get_n_items (check->model) >= check->n_items;
+}
+
+static void
+test_follow_new_messages (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(ConfabSession) bob = NULL;
+  ConfabWindow *window = new_window ();
+  ConfabSignInPage *page = child (window, CONFAB_TYPE_WINDOW, "sign_in_page");
+  ConfabChatView *chat_view = child (window, CONFAB_TYPE_WINDOW, "chat_view");
+  GtkScrolledWindow *scrolled = child (chat_view, CONFAB_TYPE_CHAT_VIEW, "scrolled_window");
+  GtkRevealer *scroll_button = child (chat_view, CONFAB_TYPE_CHAT_VIEW, "scroll_button_revealer");
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (scrolled);
+  ConfabContact *to_alice;
+  ConfabContact *contact;
+  CountCheck count;
+  gboolean sent = FALSE;
+
+  fill_sign_in (window, server, confab_test_server_get_api_key (server), "alice");
+  gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.submit", NULL);
+  wait_until (window_has_session, window, WAIT_MS, "the sign-in");
+
+  bob = register_guest (server, "bob", "Bob");
+  to_alice = confab_session_get_or_create_contact (bob, "alice");
+  contact = confab_window_open_contact (window, "bob", NULL);
+  g_assert_nonnull (contact);
+
+  /* a screenful and more: the view follows them to the bottom */
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Message number %u", i);
+
+      confab_contact_send_message_async (to_alice, text, NULL, NULL, NULL);
+    }
+  count.model = confab_contact_get_messages (contact);
+  count.n_items = 40;
+  wait_until (has_n_items, &count, WAIT_MS, "40 messages");
+  wait_until (at_bottom, adj, WAIT_MS, "the view to follow to the bottom");
+  g_assert_true (confab_chat_view_get_at_bottom (chat_view));
+  g_assert_false (gtk_revealer_get_reveal_child (scroll_button));
+
+  /* the reader scrolls up: a new message does not pull the view down */
+  gtk_adjustment_set_value (adj, 0);
+  run_main_loop_briefly ();
+  g_assert_false (confab_chat_view_get_at_bottom (chat_view));
+  g_assert_true (gtk_revealer_get_reveal_child (scroll_button));
+  confab_contact_send_message_async (to_alice, "One more", NULL, on_sent, &sent);
+  count.n_items = 41;
+  wait_until (has_n_items, &count, WAIT_MS, "the 41st message");
+  run_main_loop_briefly ();
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), <, 1.0);
+  g_assert_false (confab_chat_view_get_at_bottom (chat_view));
+
+  /* the button brings it back, and it follows again */
+  gtk_widget_activate_action (GTK_WIDGET (chat_view), "chat.scroll-to-bottom", NULL);
+  wait_until (at_bottom, adj, WAIT_MS, "the view to jump to the bottom");
+  g_assert_true (confab_chat_view_get_at_bottom (chat_view));
+  g_assert_false (gtk_revealer_get_reveal_child (scroll_button));
+
   close_window (window);
 }
 
@@ -504,6 +596,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/window/sign-in-refused", test_sign_in_refused);
   g_test_add_func ("/ui/window/chat", test_chat);
+  g_test_add_func ("/ui/window/follow-new-messages", test_follow_new_messages);
   g_test_add_func ("/ui/window/about", test_about);
 
   status = g_test_run ();

@@ -305,8 +305,10 @@ assert_png (const char *path,
   g_assert_cmpuint (len, >, 8 + 25);
   g_assert_cmpmem (contents, 8, "\x89PNG\r\n\x1a\n", 8);
   g_assert_cmpmem (contents + 12, 4, "IHDR", 4);
-  width = GUINT32_FROM_BE (*(guint32 *) (contents + 16));
-  height = GUINT32_FROM_BE (*(guint32 *) (contents + 20));
+  memcpy (&width, contents + 16, sizeof width);
+  memcpy (&height, contents + 20, sizeof height);
+  width = GUINT32_FROM_BE (width);
+  height = GUINT32_FROM_BE (height);
   g_test_message ("%s: %u×%u, %" G_GSIZE_FORMAT " bytes", path, width, height, len);
   g_assert_cmpuint (width, >=, min_width);
   g_assert_cmpuint (height, >=, min_height);

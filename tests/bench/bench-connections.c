@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 enum {
   CMD_CONNECT = 1,
@@ -110,6 +111,13 @@ worker_send_report (Worker     *w,
   report.failed = w->failed;
   report.closed = w->closed;
   report.v[0] = bench_now_ns ();
+  {
+    struct rusage usage;
+
+    getrusage (RUSAGE_SELF, &usage);
+    report.v[1] = (gint64) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000 +
+                  usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+  }
   if (why != NULL)
     g_strlcpy (report.why, why, sizeof report.why);
   bench_worker_report (w->report_fd, &report);
@@ -337,6 +345,8 @@ main (int   argc,
   guint64 nofile;
   gint64 rss0, rss1, healthz, t_start, t_end, deadline;
   double cpu0, cpu1, p50_0, p99_0, p50_n, p99_n, establish_s;
+  double generator_cpu_s = 0, server_core_pct = 0, generator_core_pct = 0;
+  guint64 core_busy[2][2] = { { 0 } }, core_total[2][2] = { { 0 } };
   guint64 ok = 0, failed = 0, alive = 0, closed = 0;
   const char *why = NULL;
   int server_exit;
@@ -420,6 +430,8 @@ main (int   argc,
 
   /* establish */
   reports = g_new0 (BenchReport, MAX (n_workers, 1));
+  for (i = 0; i < 2 && server_cpu >= 0; i++)
+    bench_cpu_ticks (i, &core_busy[i][0], &core_total[i][0]);
   t_start = bench_now_ns ();
   for (i = 0; i < n_workers; i++)
     {
@@ -447,14 +459,25 @@ main (int   argc,
       ok += reports[i].ok;
       failed += reports[i].failed;
       t_end = MAX (t_end, reports[i].v[0]);
+      generator_cpu_s += (double) reports[i].v[1] / 1e6;
       if (why == NULL && reports[i].why[0] != '\0')
         why = g_intern_string (reports[i].why);
     }
   establish_s = (double) (t_end - t_start) / 1e9;
   cpu1 = bench_server_cpu_seconds (server);
+  for (i = 0; i < 2 && server_cpu >= 0; i++)
+    bench_cpu_ticks (i, &core_busy[i][1], &core_total[i][1]);
+  if (core_total[0][1] > core_total[0][0] && core_total[1][1] > core_total[1][0])
+    {
+      server_core_pct = 100.0 * (double) (core_busy[0][1] - core_busy[0][0]) /
+                        (double) (core_total[0][1] - core_total[0][0]);
+      generator_core_pct = 100.0 * (double) (core_busy[1][1] - core_busy[1][0]) /
+                           (double) (core_total[1][1] - core_total[1][0]);
+    }
   g_printerr ("established %" G_GUINT64_FORMAT " sessions in %.2f s (%.0f/s), %" G_GUINT64_FORMAT
-              " failed; server CPU %.2f s\n",
-              ok, establish_s, establish_s > 0 ? ok / establish_s : 0, failed, cpu1 - cpu0);
+              " failed; server CPU %.2f s, generator CPU %.2f s (their cores busy %.0f%%, %.0f%%)\n",
+              ok, establish_s, establish_s > 0 ? ok / establish_s : 0, failed, cpu1 - cpu0,
+              generator_cpu_s, server_core_pct, generator_core_pct);
   if (failed > 0)
     {
       ran_ok = FALSE;
@@ -535,13 +558,14 @@ main (int   argc,
            " establish_s=%.3f establish_per_s=%.0f"
            " server_rss_base_kib=%" G_GINT64_FORMAT " server_rss_kib=%" G_GINT64_FORMAT
            " rss_per_session_kib=%.2f healthz_sessions=%" G_GINT64_FORMAT
-           " server_cpu_establish_s=%.2f rtt_samples=%" G_GINT64_FORMAT
+           " server_cpu_establish_s=%.2f generator_cpu_establish_s=%.2f"
+           " server_core_busy_pct=%.0f generator_core_busy_pct=%.0f rtt_samples=%" G_GINT64_FORMAT
            " rtt_idle0_p50_ms=%.3f rtt_idle0_p99_ms=%.3f rtt_p50_ms=%.3f rtt_p99_ms=%.3f"
            " rtt_p99_ratio=%.2f server_exit=%d\n",
            ok, n_sessions, failed, alive, n_workers,
            establish_s, establish_s > 0 ? ok / establish_s : 0,
            rss0, rss1, ok > 0 ? (double) (rss1 - rss0) / ok : 0.0, healthz,
-           cpu1 - cpu0, n_rtt,
+           cpu1 - cpu0, generator_cpu_s, server_core_pct, generator_core_pct, n_rtt,
            p50_0, p99_0, p50_n, p99_n, p99_0 > 0 ? p99_n / p99_0 : 0.0, server_exit);
 
   if (!ran_ok || ok != (guint64) n_sessions)

@@ -59,6 +59,7 @@ typedef struct {
   guint        text_bytes;
   BenchHist   *hists;       /* shared, one per worker */
   gint64       generator_cpu_us;  /* parent only: the workers' CPU time at the last report */
+  gboolean     pinned;            /* server on CPU 0, generator on CPU 1 */
 } Config;
 
 typedef struct {
@@ -548,6 +549,8 @@ typedef struct {
   double      max;
   double      server_cpu_pct;
   double      generator_cpu_pct;
+  double      server_core_pct;     /* everything on the server's CPU, softirq included */
+  double      generator_core_pct;  /* everything on the generator's CPU */
   char       *why;
 } Phase;
 
@@ -569,11 +572,14 @@ run_phase (BenchWorkers *workers,
   gint64 t_end = mode == MODE_COUNT ? G_MAXINT64 : t_measure + duration_ms * NS_PER_MS;
   gint64 gen_cpu_us = 0;
   double cpu_before, cpu_after;
+  guint64 core_busy[2][2] = { { 0 } }, core_total[2][2] = { { 0 } };
   gint64 wall_start, wall_end;
   guint timeout_ms;
   guint i;
 
   cpu_before = bench_server_cpu_seconds (server);
+  for (i = 0; i < 2 && config->pinned; i++)
+    bench_cpu_ticks (i, &core_busy[i][0], &core_total[i][0]);
   wall_start = bench_now_ns ();
   for (i = 0; i < config->n_workers; i++)
     {
@@ -589,6 +595,8 @@ run_phase (BenchWorkers *workers,
     }
   wall_end = bench_now_ns ();
   cpu_after = bench_server_cpu_seconds (server);
+  for (i = 0; i < 2 && config->pinned; i++)
+    bench_cpu_ticks (i, &core_busy[i][1], &core_total[i][1]);
 
   {
     const char *name = phase->name;
@@ -631,6 +639,13 @@ run_phase (BenchWorkers *workers,
   phase->generator_cpu_pct = 100.0 * (double) (gen_cpu_us - config->generator_cpu_us) / 1e6 /
                              ((double) (wall_end - wall_start) / 1e9);
   config->generator_cpu_us = gen_cpu_us;
+  if (config->pinned && core_total[0][1] > core_total[0][0] && core_total[1][1] > core_total[1][0])
+    {
+      phase->server_core_pct = 100.0 * (double) (core_busy[0][1] - core_busy[0][0]) /
+                               (double) (core_total[0][1] - core_total[0][0]);
+      phase->generator_core_pct = 100.0 * (double) (core_busy[1][1] - core_busy[1][0]) /
+                                  (double) (core_total[1][1] - core_total[1][0]);
+    }
   g_free (total);
   return TRUE;
 }
@@ -662,11 +677,11 @@ print_phase (const Phase *phase)
 {
   g_printerr ("%s: %" G_GINT64_FORMAT " sent, %" G_GINT64_FORMAT " delivered (%.0f/s),"
               " latency p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms;"
-              " server CPU %.0f%%, generator CPU %.0f%%; %" G_GINT64_FORMAT " errors, %" G_GINT64_FORMAT " lost, %"
+              " server CPU %.0f%%, generator CPU %.0f%% (their cores busy %.0f%%, %.0f%%); %" G_GINT64_FORMAT " errors, %" G_GINT64_FORMAT " lost, %"
               G_GINT64_FORMAT " out of order\n",
               phase->name, phase->sent, phase->delivered, phase->per_s,
               phase->p50, phase->p99, phase->p999, phase->max, phase->server_cpu_pct,
-              phase->generator_cpu_pct, phase->errors, phase->lost, phase->disorder);
+              phase->generator_cpu_pct, phase->server_core_pct, phase->generator_core_pct, phase->errors, phase->lost, phase->disorder);
 }
 
 int
@@ -754,6 +769,7 @@ main (int   argc,
   config.n_pairs = (guint) n_pairs;
   config.window = (guint) window;
   config.text_bytes = (guint) text_bytes;
+  config.pinned = server_cpu >= 0;
   config.hists = bench_shared_alloc (sizeof (BenchHist) * config.n_workers);
 
   workers = bench_workers_spawn (config.n_workers, generator_cpu, message_worker, &config, &error);
@@ -876,14 +892,14 @@ out:
     g_print ("bench-messages pairs=%" G_GINT64_FORMAT " sessions=%" G_GUINT64_FORMAT " window=%" G_GINT64_FORMAT
              " text_bytes=%" G_GINT64_FORMAT " duration_s=%.1f"
              " deliveries_per_s=%.0f sat_p50_ms=%.3f sat_p99_ms=%.3f sat_server_cpu_pct=%.0f"
-             " sat_generator_cpu_pct=%.0f"
+             " sat_generator_cpu_pct=%.0f sat_server_core_pct=%.0f sat_generator_core_pct=%.0f"
              " paced_rate=%" G_GINT64_FORMAT " paced_deliveries_per_s=%.0f p50_ms=%.3f p99_ms=%.3f"
              " p999_ms=%.3f paced_server_cpu_pct=%.0f paced_generator_cpu_pct=%.0f"
              " sent=%" G_GINT64_FORMAT " delivered=%" G_GINT64_FORMAT " errors=%" G_GINT64_FORMAT
              " lost=%" G_GINT64_FORMAT " disorder=%" G_GINT64_FORMAT " server_exit=%d\n",
              n_pairs, ready, window, text_bytes, (double) duration_ms / 1e3,
              saturated.per_s, saturated.p50, saturated.p99, saturated.server_cpu_pct,
-             saturated.generator_cpu_pct,
+             saturated.generator_cpu_pct, saturated.server_core_pct, saturated.generator_core_pct,
              rate, paced.per_s, paced.p50, paced.p99, paced.p999, paced.server_cpu_pct,
              paced.generator_cpu_pct,
              saturated.sent + paced.sent, saturated.delivered + paced.delivered,

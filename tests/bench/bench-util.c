@@ -112,6 +112,44 @@ bench_pin_to_cpu (pid_t pid,
   return FALSE;
 }
 
+gboolean
+bench_cpu_ticks (guint    cpu,
+                 guint64 *busy,
+                 guint64 *total)
+{
+  const cpu_set_t *allowed = initial_cpus ();
+  g_autofree char *contents = NULL;
+  g_autofree char *prefix = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *line;
+  guint i, seen = 0, id = G_MAXUINT;
+
+  for (i = 0; i < CPU_SETSIZE && id == G_MAXUINT; i++)
+    if (CPU_ISSET (i, allowed) && seen++ == cpu)
+      id = i;
+  if (id == G_MAXUINT || !g_file_get_contents ("/proc/stat", &contents, NULL, NULL))
+    return FALSE;
+
+  prefix = g_strdup_printf ("\ncpu%u ", id);
+  line = strstr (contents, prefix);
+  if (line == NULL)
+    return FALSE;
+  {
+    const char *end = strchr (line + 1, '\n');
+    g_autofree char *copy = g_strndup (line + strlen (prefix), end ? (gsize) (end - line) - strlen (prefix) : strlen (line));
+
+    fields = g_strsplit (copy, " ", -1);
+  }
+  /* user nice system idle iowait irq softirq steal … */
+  if (g_strv_length (fields) < 8)
+    return FALSE;
+  *total = 0;
+  for (i = 0; i < 8; i++)
+    *total += g_ascii_strtoull (fields[i], NULL, 10);
+  *busy = *total - g_ascii_strtoull (fields[3], NULL, 10) - g_ascii_strtoull (fields[4], NULL, 10);
+  return TRUE;
+}
+
 gint64
 bench_env_int (const char *name,
                gint64      fallback)

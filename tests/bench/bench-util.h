@@ -20,6 +20,10 @@ guint    bench_n_cpus              (void);
 /* Pins @pid (0: the caller) to the @cpu-th of those CPUs; FALSE if that is not possible. */
 gboolean bench_pin_to_cpu          (pid_t     pid,
                                     guint     cpu);
+/* Busy and total time of the @cpu-th of those CPUs so far, from /proc/stat (ticks). */
+gboolean bench_cpu_ticks           (guint     cpu,
+                                    guint64  *busy,
+                                    guint64  *total);
 /* An integer from the environment variable @name, or @fallback when unset or invalid. */
 gint64   bench_env_int             (const char *name,
                                     gint64      fallback);

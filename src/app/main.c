@@ -7,6 +7,19 @@
 #include <locale.h>
 
 #include "confab-application.h"
+#include "confab-util.h"
+
+static gboolean
+schema_is_installed (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, CONFAB_SETTINGS_SCHEMA_ID, TRUE);
+
+  return schema != NULL;
+}
 
 int
 main (int   argc,
@@ -21,6 +34,16 @@ main (int   argc,
   textdomain (GETTEXT_PACKAGE);
 
   g_set_application_name (_("Confab"));
+
+  /* Without its schema GSettings would abort: say what is missing instead. */
+  if (!schema_is_installed ())
+    {
+      g_printerr ("confab: the GSettings schema %s is not installed; install Confab, "
+                  "or run it from a build tree with GSETTINGS_SCHEMA_DIR=BUILDDIR/data "
+                  "(`meson devenv -C BUILDDIR confab` sets it)\n",
+                  CONFAB_SETTINGS_SCHEMA_ID);
+      return 1;
+    }
 
   app = confab_application_new ();
   status = g_application_run (G_APPLICATION (app), argc, argv);

@@ -450,6 +450,14 @@ test_follow_new_messages (void)
   g_assert_true (confab_chat_view_get_at_bottom (chat_view));
   g_assert_false (gtk_revealer_get_reveal_child (scroll_button));
 
+  /* signing out brings the form back, without the key */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.sign-out", NULL);
+  g_assert_null (confab_window_get_session (window));
+  g_assert_null (confab_window_get_contact (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, CONFAB_TYPE_WINDOW, "stack")), ==, "sign-in");
+  g_assert_cmpstr (gtk_editable_get_text (child (page, CONFAB_TYPE_SIGN_IN_PAGE, "secret_row")), ==, "");
+  g_assert_cmpstr (gtk_editable_get_text (child (page, CONFAB_TYPE_SIGN_IN_PAGE, "user_id_row")), ==, "alice");
+
   close_window (window);
 }
 
@@ -470,6 +478,8 @@ test_chat (void)
   ConfabContact *contact;
   Received received = { NULL, NULL };
   RowsCheck rows = { GTK_WIDGET (chat_view), { NULL } };
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *remembered = NULL;
   gboolean sent = FALSE;
 
   /* sign in through the form */
@@ -479,6 +489,15 @@ test_chat (void)
   g_assert_cmpstr (confab_session_get_id (confab_window_get_session (window)), ==, "alice");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "main");
   g_assert_false (gtk_revealer_get_reveal_child (banner));
+
+  /* the form is remembered, the key is not */
+  settings = g_settings_new ("org.confab.Confab");
+  remembered = g_settings_get_string (settings, "user-id");
+  g_assert_cmpstr (remembered, ==, "alice");
+  g_clear_pointer (&remembered, g_free);
+  remembered = g_settings_get_string (settings, "server-url");
+  g_assert_cmpstr (remembered, ==, confab_test_server_get_url (server));
+  g_assert_cmpstr (g_settings_get_enum (settings, "account-kind") == 1 ? "guest" : "account", ==, "guest");
 
   /* a second user writes: the contact appears in the sidebar */
   bob = register_guest (server, "bob", "Bob");
@@ -563,6 +582,9 @@ test_about (void)
 {
   ConfabWindow *window = new_window ();
   gpointer about = NULL;
+
+  /* the shortcuts window comes from the resources */
+  g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
   wait_until (about_window_shown, &about, WAIT_MS, "the about window");

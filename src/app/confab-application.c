@@ -10,15 +10,16 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-#include <glib-unix.h>
-#include <signal.h>
-#include <string.h>
-
 #include "confab-application.h"
 #include "confab-resources.h"
 #include "confab-util.h"
 #include "confab-window.h"
+
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include <signal.h>
+#include <string.h>
 
 /* Frames to draw after the chat opened before the screenshot is taken. */
 #define SCREENSHOT_FRAMES 3

@@ -10,10 +10,10 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-
 #include "confab-chat-view.h"
 #include "confab-message-row.h"
+
+#include <glib/gi18n.h>
 
 struct _ConfabChatView
 {

@@ -8,9 +8,9 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-
 #include "confab-contact-row.h"
+
+#include <glib/gi18n.h>
 
 struct _ConfabContactRow
 {

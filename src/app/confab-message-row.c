@@ -9,10 +9,10 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-
 #include "confab-message-row.h"
 #include "confab-util.h"
+
+#include <glib/gi18n.h>
 
 struct _ConfabMessageRow
 {

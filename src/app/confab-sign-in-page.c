@@ -11,11 +11,12 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-#include <string.h>
-
 #include "confab-sign-in-page.h"
 #include "confab-util.h"
+
+#include <glib/gi18n.h>
+
+#include <string.h>
 
 typedef enum {
   KIND_ACCOUNT = 0,

@@ -11,13 +11,13 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-
 #include "confab-chat-view.h"
 #include "confab-contact-row.h"
 #include "confab-sign-in-page.h"
 #include "confab-util.h"
 #include "confab-window.h"
+
+#include <glib/gi18n.h>
 
 /* How long closing the window waits for the server to acknowledge a disconnection. */
 #define CLOSE_TIMEOUT_SECONDS 3

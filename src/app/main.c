@@ -3,11 +3,12 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-#include <locale.h>
-
 #include "confab-application.h"
 #include "confab-util.h"
+
+#include <glib/gi18n.h>
+
+#include <locale.h>
 
 static gboolean
 schema_is_installed (void)

@@ -562,7 +562,11 @@ confab_window_close_request (GtkWindow *window)
 
   if (self->session == NULL ||
       confab_session_get_state (self->session) == CONFAB_SESSION_STATE_DISCONNECTED)
-    return GTK_WINDOW_CLASS (confab_window_parent_class)->close_request (window);
+    {
+      /* a sign-in still under way ends its session as soon as it has one */
+      self->closing = TRUE;
+      return GTK_WINDOW_CLASS (confab_window_parent_class)->close_request (window);
+    }
 
   /* Say goodbye to the server before going away, but do not wait for ever. */
   self->closing = TRUE;

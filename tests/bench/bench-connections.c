@@ -366,6 +366,7 @@ main (int   argc,
     return fail (NULL, "%s", error->message);
 
   signal (SIGPIPE, SIG_IGN);
+  bench_raise_priority ();
   nofile = bench_raise_nofile ();
   if (bench_n_cpus () >= 2)
     {

@@ -66,6 +66,21 @@ bench_raise_nofile (void)
   return rl.rlim_cur;
 }
 
+void
+bench_raise_priority (void)
+{
+  gint64 nice_value = -5;
+  const char *env = g_getenv ("CONFAB_BENCH_NICE");
+
+  if (env != NULL && *env != '\0' &&
+      !g_ascii_string_to_signed (env, 10, -20, 19, &nice_value, NULL))
+    g_printerr ("ignoring CONFAB_BENCH_NICE=%s: not a nice value\n", env);
+  if (nice_value < getpriority (PRIO_PROCESS, 0) &&
+      setpriority (PRIO_PROCESS, 0, (int) nice_value) < 0)
+    g_printerr ("could not set nice %d (%s): running at normal priority\n",
+                (int) nice_value, g_strerror (errno));
+}
+
 /* The CPUs we were given at start, before any pinning of our own: the numbering of
  * bench_pin_to_cpu() counts among them, even in a child of an already pinned parent. */
 static const cpu_set_t *

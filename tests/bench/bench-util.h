@@ -15,6 +15,10 @@ gint64   bench_now_ns              (void);           /* CLOCK_MONOTONIC */
 void     bench_sleep_ms            (guint ms);
 /* Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit. */
 guint64  bench_raise_nofile        (void);
+/* Lowers the nice value of this process (and so of the server and workers it starts) to
+ * $CONFAB_BENCH_NICE (default -5) when allowed, so that a build running beside the
+ * benchmark disturbs it less. */
+void     bench_raise_priority      (void);
 /* Number of CPUs this process could run on when it first asked (call it before pinning). */
 guint    bench_n_cpus              (void);
 /* Pins @pid (0: the caller) to the @cpu-th of those CPUs; FALSE if that is not possible. */

@@ -690,7 +690,7 @@ main (int   argc,
 {
   g_autofree char *server_path = NULL;
   gint64 n_pairs = bench_env_int ("CONFAB_BENCH_PAIRS", 100);
-  gint64 n_workers = bench_env_int ("CONFAB_BENCH_WORKERS", 2);
+  gint64 n_workers = bench_env_int ("CONFAB_BENCH_WORKERS", 1);
   gint64 window = bench_env_int ("CONFAB_BENCH_WINDOW", 32);
   gint64 duration_ms = bench_env_int ("CONFAB_BENCH_DURATION_MS", 5000);
   gint64 warmup_ms = bench_env_int ("CONFAB_BENCH_WARMUP_MS", 1000);
@@ -700,7 +700,7 @@ main (int   argc,
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_FILENAME, &server_path, "confab-server to run (default: $CONFAB_SERVER)", "PATH" },
     { "pairs", 0, 0, G_OPTION_ARG_INT64, &n_pairs, "Sender/receiver pairs (default 100)", "N" },
-    { "workers", 0, 0, G_OPTION_ARG_INT64, &n_workers, "Generator processes (default 2)", "N" },
+    { "workers", 0, 0, G_OPTION_ARG_INT64, &n_workers, "Generator processes (default 1: the generator has one core)", "N" },
     { "window", 0, 0, G_OPTION_ARG_INT64, &window, "Requests in flight per sender (default 32)", "N" },
     { "duration-ms", 0, 0, G_OPTION_ARG_INT64, &duration_ms, "Measured time of each phase (default 5000)", "MS" },
     { "warmup-ms", 0, 0, G_OPTION_ARG_INT64, &warmup_ms, "Unmeasured time before it (default 1000)", "MS" },

@@ -15,6 +15,9 @@
  *
  * Prints one machine-readable line on stdout, the story on stderr. Exits non-zero only if
  * the benchmark could not run or a message was refused, lost, duplicated or reordered.
+ * In that line `deliveries_per_s` and `sat_*` are the saturated phase, `p50_ms`/`p99_ms`
+ * (and `paced_*`) the paced one: a closed loop's latency is only its window over its
+ * throughput (Little's law), so latency is measured at a fixed offered rate.
  */
 
 #define G_LOG_DOMAIN "confab-bench"

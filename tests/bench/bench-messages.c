@@ -73,7 +73,8 @@ typedef struct {
   gint64    run_sent;      /* … in this phase */
   gint64    results;
   gint64    errors;
-  gint64    received;
+  gint64    received;      /* deliveries counted */
+  gint64    last_n;        /* the highest message number delivered */
   gint64    last_seq;
   gint64    acked_seq;
   gint64    disorder;
@@ -195,13 +196,13 @@ receiver_frame (Worker         *w,
       return;
     }
   pair->received++;
-  if (n != pair->received)
+  if (n != pair->last_n + 1)
     {
       pair->disorder++;
-      worker_note (w, "receiver %u: message %" G_GINT64_FORMAT " arrived as number %" G_GINT64_FORMAT,
-                   pair->global, n, pair->received);
-      pair->received = n;
+      worker_note (w, "receiver %u: message %" G_GINT64_FORMAT " arrived after message %" G_GINT64_FORMAT,
+                   pair->global, n, pair->last_n);
     }
+  pair->last_n = MAX (pair->last_n, n);
 
   if (w->running)
     {

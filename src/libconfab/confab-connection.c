@@ -436,6 +436,14 @@ handle_frame (ConfabConnection *self,
     case CONFAB_WIRE_CONTACT_DATA:
     case CONFAB_WIRE_CUSTOM_EVENT:
     case CONFAB_WIRE_RAW_DATA:
+    case CONFAB_WIRE_CALL_INVITE:
+    case CONFAB_WIRE_CALL_RINGING:
+    case CONFAB_WIRE_CALL_ACCEPT:
+    case CONFAB_WIRE_CALL_DECLINE:
+    case CONFAB_WIRE_CALL_CANCEL:
+    case CONFAB_WIRE_CALL_HANGUP:
+    case CONFAB_WIRE_CALL_SDP:
+    case CONFAB_WIRE_CALL_ICE:
       handle_event (self, message);
       break;
 

@@ -593,3 +593,65 @@ confab_contact_send_raw_data_finish (ConfabContact  *self,
 {
   return finish_boolean (self, result, error);
 }
+
+/**
+ * confab_contact_call:
+ * @self: a #ConfabContact
+ * @stream: (nullable) (type GObject): the local #ConfabStream to send, or %NULL to
+ *   send nothing of one's own
+ * @media: what the call is for (what the callee is told)
+ * @error: return location for a #GError
+ *
+ * Calls the contact: the call starts as %CONFAB_CALL_STATUS_WAITING_FOR_CALLEE and
+ * tells what happens through its signals. A contact that cannot be reached (offline,
+ * unknown) makes the call emit #ConfabCall::error with %CONFAB_ERROR_NOT_FOUND and end
+ * with the reason `User_Not_Found`. Fails at once if the session has ended, the
+ * contact is this session's own user, or (with #ConfabSession:allow-multiple-calls
+ * off) another call is in progress.
+ *
+ * Returns: (transfer none): the call (the session owns it), or %NULL with @error set
+ */
+ConfabCall *
+confab_contact_call (ConfabContact    *self,
+                     ConfabStream     *stream,
+                     ConfabCallMedia   media,
+                     GError          **error)
+{
+  g_autoptr(ConfabSession) session = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_CONTACT (self), NULL);
+  g_return_val_if_fail (stream == NULL || G_IS_OBJECT (stream), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (media > CONFAB_CALL_MEDIA_SCREEN)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_BAD_PARAMETER, "Unknown call media %d", (int) media);
+      return NULL;
+    }
+
+  session = g_weak_ref_get (&self->session);
+  if (session == NULL)
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_DISCONNECTED, "The session of this contact is gone");
+      return NULL;
+    }
+
+  return _confab_session_start_call (session, self, stream, media, error);
+}
+
+/**
+ * confab_contact_share_screen:
+ * @self: a #ConfabContact
+ * @error: return location for a #GError
+ *
+ * Starts a screen-sharing call with the contact. If a call with the contact is
+ * ongoing, the contact's client accepts it into that conversation by itself.
+ *
+ * Returns: (transfer none): the call (the session owns it), or %NULL with @error set
+ */
+ConfabCall *
+confab_contact_share_screen (ConfabContact  *self,
+                             GError        **error)
+{
+  return confab_contact_call (self, NULL, CONFAB_CALL_MEDIA_SCREEN, error);
+}

@@ -10,11 +10,16 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "confab-enums.h"
+
 G_BEGIN_DECLS
 
 #define CONFAB_TYPE_CONTACT (confab_contact_get_type ())
 
 G_DECLARE_FINAL_TYPE (ConfabContact, confab_contact, CONFAB, CONTACT, GObject)
+
+typedef struct _ConfabCall ConfabCall;
+typedef struct _ConfabStream ConfabStream;
 
 const char *confab_contact_get_id                   (ConfabContact        *self);
 const char *confab_contact_get_username             (ConfabContact        *self);
@@ -52,6 +57,12 @@ void        confab_contact_send_raw_data_async      (ConfabContact        *self,
                                                      gpointer              user_data);
 gboolean    confab_contact_send_raw_data_finish     (ConfabContact        *self,
                                                      GAsyncResult         *result,
+                                                     GError              **error);
+ConfabCall *confab_contact_call                     (ConfabContact        *self,
+                                                     ConfabStream         *stream,
+                                                     ConfabCallMedia       media,
+                                                     GError              **error);
+ConfabCall *confab_contact_share_screen             (ConfabContact        *self,
                                                      GError              **error);
 
 G_END_DECLS

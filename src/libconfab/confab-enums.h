@@ -58,4 +58,77 @@ typedef enum {
   CONFAB_MESSAGE_STATUS_FAILED,
 } ConfabMessageStatus;
 
+/**
+ * ConfabCallStatus:
+ * @CONFAB_CALL_STATUS_WAITING_FOR_CALLEE: outgoing: invited, the callee's client has not
+ *   answered yet
+ * @CONFAB_CALL_STATUS_RINGING: outgoing: the callee's client rings
+ * @CONFAB_CALL_STATUS_ONGOING: accepted: media is being set up or flows
+ * @CONFAB_CALL_STATUS_ENDED: declined, cancelled or hung up; nothing more happens
+ *
+ * Where a #ConfabCall is in its life.
+ */
+typedef enum {
+  CONFAB_CALL_STATUS_WAITING_FOR_CALLEE,
+  CONFAB_CALL_STATUS_RINGING,
+  CONFAB_CALL_STATUS_ONGOING,
+  CONFAB_CALL_STATUS_ENDED,
+} ConfabCallStatus;
+
+/**
+ * ConfabCallDirection:
+ * @CONFAB_CALL_DIRECTION_OUTGOING: this session called the contact
+ * @CONFAB_CALL_DIRECTION_INCOMING: the contact called this session
+ *
+ * Who started a #ConfabCall.
+ */
+typedef enum {
+  CONFAB_CALL_DIRECTION_OUTGOING,
+  CONFAB_CALL_DIRECTION_INCOMING,
+} ConfabCallDirection;
+
+/**
+ * ConfabCallMedia:
+ * @CONFAB_CALL_MEDIA_AUDIO: an audio call
+ * @CONFAB_CALL_MEDIA_VIDEO: an audio and video call
+ * @CONFAB_CALL_MEDIA_SCREEN: a screen share
+ *
+ * What a call was started for (the `media` of a `callInvite`).
+ */
+typedef enum {
+  CONFAB_CALL_MEDIA_AUDIO,
+  CONFAB_CALL_MEDIA_VIDEO,
+  CONFAB_CALL_MEDIA_SCREEN,
+} ConfabCallMedia;
+
+/**
+ * ConfabRecordMode:
+ * @CONFAB_RECORD_MODE_AUDIO_ONLY: record the published audio only
+ * @CONFAB_RECORD_MODE_VIDEO_ONLY: record the published video only
+ * @CONFAB_RECORD_MODE_AUDIO_VIDEO: record both
+ *
+ * What confab_call_start_recording() writes to its file.
+ */
+typedef enum {
+  CONFAB_RECORD_MODE_AUDIO_ONLY,
+  CONFAB_RECORD_MODE_VIDEO_ONLY,
+  CONFAB_RECORD_MODE_AUDIO_VIDEO,
+} ConfabRecordMode;
+
+/**
+ * ConfabCallQuality:
+ * @CONFAB_CALL_QUALITY_UNKNOWN: not evaluated (yet)
+ * @CONFAB_CALL_QUALITY_GOOD: MOS-like score 4 or more
+ * @CONFAB_CALL_QUALITY_MEDIUM: score from 3 to 4
+ * @CONFAB_CALL_QUALITY_BAD: score under 3
+ *
+ * A grade of a call's media quality, from its statistics.
+ */
+typedef enum {
+  CONFAB_CALL_QUALITY_UNKNOWN,
+  CONFAB_CALL_QUALITY_GOOD,
+  CONFAB_CALL_QUALITY_MEDIUM,
+  CONFAB_CALL_QUALITY_BAD,
+} ConfabCallQuality;
+
 G_END_DECLS

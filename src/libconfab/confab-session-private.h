@@ -3,7 +3,9 @@
 
 #pragma once
 
+#include "confab-call.h"
 #include "confab-message.h"
+#include "confab-received-call-invitation.h"
 #include "confab-register-information.h"
 #include "confab-session.h"
 #include "confab-user-agent.h"
@@ -29,5 +31,20 @@ void                    _confab_session_submit          (ConfabSession          
                                                          ConfabMessage              *message,
                                                          GTask                      *task);
 const ConfabWireLimits *_confab_session_get_limits      (ConfabSession              *self);
+
+ConfabCall             *_confab_session_start_call      (ConfabSession              *self,
+                                                         ConfabContact              *contact,
+                                                         ConfabStream               *stream,
+                                                         ConfabCallMedia             media,
+                                                         GError                    **error);
+void                    _confab_session_add_call        (ConfabSession              *self,
+                                                         ConfabCall                 *call);
+void                    _confab_session_call_ended      (ConfabSession              *self,
+                                                         ConfabCall                 *call);
+void                    _confab_session_forget_invitation (ConfabSession            *self,
+                                                         ConfabReceivedCallInvitation *invitation);
+JsonArray              *_confab_session_get_ice_servers (ConfabSession              *self);
+guint                   _confab_session_get_stats_interval (ConfabSession           *self);
+gboolean                _confab_session_get_quality_evaluating (ConfabSession       *self);
 
 G_END_DECLS

@@ -6,11 +6,13 @@
 #include "config.h"
 
 #include "confab-backoff.h"
+#include "confab-call-private.h"
 #include "confab-connection.h"
 #include "confab-contact-private.h"
 #include "confab-enum-types.h"
 #include "confab-error-private.h"
 #include "confab-message-private.h"
+#include "confab-received-call-invitation-private.h"
 #include "confab-session-private.h"
 #include "confab-user-agent.h"
 
@@ -84,6 +86,14 @@ struct _ConfabSession
   GHashTable                 *seen;
   GQueue                      seen_order;
   GQueue                      held_events;
+  JsonArray                  *ice_servers;
+  GHashTable                 *calls_by_id;      /* every call of the session, ended too */
+  GListStore                 *calls;            /* the calls not ended */
+  GHashTable                 *invitations;      /* call id → pending ConfabReceivedCallInvitation */
+  GNetworkMonitor            *network_monitor;
+  gulong                      network_changed_id;
+  guint                       stats_interval_ms;
+  gboolean                    quality_evaluating;
 
   ConfabWireLimits            limits;
   ConfabBackoff               backoff;
@@ -122,6 +132,10 @@ enum {
   SIGNAL_ERROR,
   SIGNAL_RECONNECTING,
   SIGNAL_RECONNECTION,
+  SIGNAL_INCOMING_CALL,
+  SIGNAL_INCOMING_SCREEN_SHARING_CALL_INVITATION,
+  SIGNAL_INCOMING_SCREEN_SHARING_CALL,
+  SIGNAL_CALL_ENDED,
   N_SIGNALS
 };
 
@@ -467,9 +481,238 @@ remember_seen (ConfabSession *self,
   return TRUE;
 }
 
+/* calls */
+
 static void
-dispatch_event (ConfabSession     *self,
-                ConfabWireMessage *message)
+on_call_request_done (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ok = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (ok == NULL)
+    g_debug ("The server refused a call message: %s", error->message);
+}
+
+/* A call message no call object stands behind: ringing, or an automatic decline. */
+static void
+send_call_message (ConfabSession  *self,
+                   ConfabWireType  type,
+                   const char     *call_id,
+                   const char     *reason)
+{
+  g_autoptr(JsonObject) request = confab_wire_object_new (type, 0);
+  g_autoptr(GTask) task = g_task_new (self, NULL, on_call_request_done, NULL);
+
+  json_object_set_string_member (request, "callId", call_id);
+  if (reason != NULL)
+    json_object_set_string_member (request, "reason", reason);
+  _confab_session_submit (self, request, call_id, NULL, task);
+}
+
+static ConfabCall *
+find_ongoing_call_with (ConfabSession *self,
+                        ConfabContact *contact)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->calls));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConfabCall) call = g_list_model_get_item (G_LIST_MODEL (self->calls), i);
+
+      if (confab_call_get_contact (call) == contact &&
+          confab_call_get_status (call) == CONFAB_CALL_STATUS_ONGOING)
+        return call;
+    }
+
+  return NULL;
+}
+
+static void
+on_screen_share_accepted (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(ConfabSession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call;
+
+  call = confab_received_call_invitation_accept_finish (CONFAB_RECEIVED_CALL_INVITATION (object), result, &error);
+  if (call == NULL)
+    {
+      g_debug ("Could not take a screen share: %s", error->message);
+      return;
+    }
+
+  g_signal_emit (self, signals[SIGNAL_INCOMING_SCREEN_SHARING_CALL], 0, call);
+}
+
+static void
+handle_invite (ConfabSession     *self,
+               ConfabContact     *contact,
+               ConfabWireMessage *message)
+{
+  const char *call_id = json_object_get_string_member (message->object, "callId");
+  g_autoptr(ConfabReceivedCallInvitation) invitation = NULL;
+  ConfabCallMedia media;
+
+  if (!_confab_call_media_from_string (json_object_get_string_member (message->object, "media"), &media))
+    {
+      g_debug ("Ignoring an invitation with unknown media");
+      return;
+    }
+
+  if (g_hash_table_contains (self->calls_by_id, call_id) || g_hash_table_contains (self->invitations, call_id))
+    return;
+
+  /* A screen share from someone we are talking to joins that call. */
+  if (media == CONFAB_CALL_MEDIA_SCREEN && find_ongoing_call_with (self, contact) != NULL)
+    {
+      invitation = _confab_received_call_invitation_new (self, contact, call_id, media);
+      send_call_message (self, CONFAB_WIRE_CALL_RINGING, call_id, NULL);
+      confab_received_call_invitation_accept_async (invitation, NULL, NULL, on_screen_share_accepted,
+                                                    g_object_ref (self));
+      return;
+    }
+
+  if (!self->allow_multiple_calls && g_list_model_get_n_items (G_LIST_MODEL (self->calls)) > 0)
+    {
+      g_debug ("Busy: declining call %s from %s", call_id, confab_contact_get_id (contact));
+      send_call_message (self, CONFAB_WIRE_CALL_DECLINE, call_id, "User_Busy");
+      return;
+    }
+
+  invitation = _confab_received_call_invitation_new (self, contact, call_id, media);
+  g_hash_table_insert (self->invitations, g_strdup (call_id), g_object_ref (invitation));
+  send_call_message (self, CONFAB_WIRE_CALL_RINGING, call_id, NULL);
+
+  g_signal_emit (self,
+                 signals[media == CONFAB_CALL_MEDIA_SCREEN ? SIGNAL_INCOMING_SCREEN_SHARING_CALL_INVITATION
+                                                          : SIGNAL_INCOMING_CALL],
+                 0, invitation);
+}
+
+static void
+dispatch_call_event (ConfabSession     *self,
+                     ConfabWireMessage *message)
+{
+  JsonObject *object = message->object;
+  JsonObject *from = json_object_get_object_member (object, "from");
+  const char *call_id = json_object_get_string_member (object, "callId");
+  ConfabContact *contact;
+  ConfabCall *call;
+  ConfabReceivedCallInvitation *invitation;
+
+  contact = confab_session_get_or_create_contact (self, json_object_get_string_member (from, "id"));
+  if (contact == NULL || call_id == NULL)
+    return;
+  _confab_contact_set_username (contact, json_object_get_string_member_with_default (from, "username", NULL));
+
+  if (message->type == CONFAB_WIRE_CALL_INVITE)
+    {
+      handle_invite (self, contact, message);
+      return;
+    }
+
+  call = g_hash_table_lookup (self->calls_by_id, call_id);
+  if (call != NULL)
+    {
+      if (confab_call_get_contact (call) == contact)
+        _confab_call_handle_event (call, message);
+      return;
+    }
+
+  invitation = g_hash_table_lookup (self->invitations, call_id);
+  if (invitation != NULL && message->type == CONFAB_WIRE_CALL_CANCEL &&
+      confab_received_call_invitation_get_contact (invitation) == contact)
+    {
+      g_autoptr(ConfabReceivedCallInvitation) hold = g_object_ref (invitation);
+
+      g_hash_table_remove (self->invitations, call_id);
+      _confab_received_call_invitation_cancel (hold, json_object_get_string_member_with_default (object, "reason", NULL));
+      return;
+    }
+
+  g_debug ("Ignoring %s for unknown call %s", confab_wire_type_to_string (message->type), call_id);
+}
+
+/* Ends every call and invitation: the session ended, or the server forgot it. */
+static void
+end_all_calls (ConfabSession *self,
+               const char    *reason)
+{
+  g_autoptr(ConfabSession) hold G_GNUC_UNUSED = g_object_ref (self);
+  g_autoptr(GPtrArray) invitations = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (self->invitations != NULL)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->invitations);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_ptr_array_add (invitations, g_object_ref (value));
+      g_hash_table_remove_all (self->invitations);
+      for (guint i = 0; i < invitations->len; i++)
+        _confab_received_call_invitation_cancel (g_ptr_array_index (invitations, i), reason);
+    }
+
+  while (self->calls != NULL && g_list_model_get_n_items (G_LIST_MODEL (self->calls)) > 0)
+    {
+      g_autoptr(ConfabCall) call = g_list_model_get_item (G_LIST_MODEL (self->calls), 0);
+
+      guint position;
+
+      _confab_call_end (call, "local", reason, FALSE);
+      /* _confab_session_call_ended() took it out of the list; make sure of it */
+      if (g_list_store_find (self->calls, call, &position))
+        g_list_store_remove (self->calls, position);
+    }
+}
+
+static void
+on_network_changed (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    ConfabSession   *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->calls));
+
+  g_debug ("The network changed (%savailable)", available ? "" : "un");
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConfabCall) call = g_list_model_get_item (G_LIST_MODEL (self->calls), i);
+
+      _confab_call_network_changed (call);
+    }
+}
+
+static gboolean
+is_call_media_event (ConfabSession     *self,
+                     ConfabContact     *contact,
+                     ConfabWireMessage *message)
+{
+  JsonNode *content = json_object_get_member (message->object, "content");
+  ConfabCall *call;
+  JsonObject *object;
+
+  if (g_strcmp0 (json_object_get_string_member (message->object, "event"), CONFAB_CALL_MEDIA_EVENT) != 0 ||
+      content == NULL || !JSON_NODE_HOLDS_OBJECT (content))
+    return FALSE;
+
+  object = json_node_get_object (content);
+  call = g_hash_table_lookup (self->calls_by_id,
+                              json_object_get_string_member_with_default (object, "callId", ""));
+  if (call == NULL || confab_call_get_contact (call) != contact)
+    return FALSE;
+
+  _confab_call_handle_media_event (call, object);
+  return TRUE;
+}
+
+static void
+dispatch_contact_event (ConfabSession     *self,
+                        ConfabWireMessage *message)
 {
   JsonObject *object = message->object;
   JsonObject *from = json_object_get_object_member (object, "from");
@@ -512,6 +755,8 @@ dispatch_event (ConfabSession     *self,
       break;
 
     case CONFAB_WIRE_CUSTOM_EVENT:
+      if (is_call_media_event (self, contact, message))
+        break;
       {
         JsonNode *content = json_object_get_member (object, "content");
 
@@ -537,6 +782,29 @@ dispatch_event (ConfabSession     *self,
     case CONFAB_WIRE_RESULT:
     case CONFAB_WIRE_ERROR_MESSAGE:
     default:
+      break;
+    }
+}
+
+static void
+dispatch_event (ConfabSession     *self,
+                ConfabWireMessage *message)
+{
+  switch (message->type)
+    {
+    case CONFAB_WIRE_CALL_INVITE:
+    case CONFAB_WIRE_CALL_RINGING:
+    case CONFAB_WIRE_CALL_ACCEPT:
+    case CONFAB_WIRE_CALL_DECLINE:
+    case CONFAB_WIRE_CALL_CANCEL:
+    case CONFAB_WIRE_CALL_HANGUP:
+    case CONFAB_WIRE_CALL_SDP:
+    case CONFAB_WIRE_CALL_ICE:
+      dispatch_call_event (self, message);
+      break;
+
+    default:
+      dispatch_contact_event (self, message);
       break;
     }
 }
@@ -623,6 +891,7 @@ end_session (ConfabSession *self,
     ? g_error_copy (reason)
     : g_error_new_literal (CONFAB_ERROR, CONFAB_ERROR_DISCONNECTED, "The session was disconnected");
   fail_all_ops (self, disconnected);
+  end_all_calls (self, "disconnected");
 
   if (self->register_task != NULL)
     {
@@ -696,6 +965,9 @@ registered (ConfabSession *self,
   else if (self->state == CONFAB_SESSION_STATE_RECONNECTING)
     {
       g_debug ("Session %s is back (%s)", self->id, resumed ? "resumed" : "registered afresh");
+      /* a new session on the server knows none of the old one's calls */
+      if (!resumed)
+        end_all_calls (self, "disconnected");
       set_state (self, CONFAB_SESSION_STATE_CONNECTED);
       g_signal_emit (self, signals[SIGNAL_RECONNECTION], 0, resumed);
     }
@@ -833,6 +1105,14 @@ on_connection_open (GObject      *object,
   self->welcome_token = g_strdup (json_object_get_string_member_with_default (welcome, "resumeToken", NULL));
   g_free (self->welcome_session_id);
   self->welcome_session_id = g_strdup (json_object_get_string_member_with_default (welcome, "sessionId", NULL));
+
+  {
+    JsonNode *ice_servers = json_object_get_member (welcome, "iceServers");
+
+    g_clear_pointer (&self->ice_servers, json_array_unref);
+    if (ice_servers != NULL && JSON_NODE_HOLDS_ARRAY (ice_servers))
+      self->ice_servers = json_node_dup_array (ice_servers);
+  }
 
   {
     JsonNode *limits_node = json_object_get_member (welcome, "limits");
@@ -1028,6 +1308,12 @@ confab_session_dispose (GObject *object)
   ConfabWireMessage *message;
 
   g_cancellable_cancel (self->cancellable);
+  end_all_calls (self, "disconnected");
+  if (self->network_monitor != NULL)
+    {
+      g_clear_signal_handler (&self->network_changed_id, self->network_monitor);
+      g_clear_object (&self->network_monitor);
+    }
   clear_source (&self->reconnect_source);
   clear_source (&self->flush_source);
   clear_source (&self->release_source);
@@ -1041,6 +1327,9 @@ confab_session_dispose (GObject *object)
   if (self->contacts != NULL)
     g_list_store_remove_all (self->contacts);
   g_clear_pointer (&self->contacts_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->invitations, g_hash_table_unref);
+  if (self->calls != NULL)
+    g_list_store_remove_all (self->calls);
 
   G_OBJECT_CLASS (confab_session_parent_class)->dispose (object);
 }
@@ -1062,6 +1351,9 @@ confab_session_finalize (GObject *object)
   g_clear_pointer (&self->seen, g_hash_table_unref);
   g_queue_clear (&self->seen_order);
   g_clear_pointer (&self->user_data, json_object_unref);
+  g_clear_pointer (&self->ice_servers, json_array_unref);
+  g_clear_pointer (&self->calls_by_id, g_hash_table_unref);
+  g_clear_object (&self->calls);
   g_free (self->id);
   g_free (self->session_id);
   g_free (self->username);
@@ -1141,7 +1433,8 @@ confab_session_class_init (ConfabSessionClass *klass)
   /**
    * ConfabSession:allow-multiple-calls:
    *
-   * Whether the user may be in several calls at once (used by calls, later).
+   * Whether the user may be in several calls at once. When %FALSE, a call that arrives
+   * while another is in progress is declined automatically with `User_Busy`.
    */
   properties[PROP_ALLOW_MULTIPLE_CALLS] =
     g_param_spec_boolean ("allow-multiple-calls", NULL, NULL, TRUE,
@@ -1246,6 +1539,54 @@ confab_session_class_init (ConfabSessionClass *klass)
   signals[SIGNAL_RECONNECTION] =
     g_signal_new ("reconnection", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+
+  /**
+   * ConfabSession::incoming-call:
+   * @self: the session
+   * @invitation: the #ConfabReceivedCallInvitation
+   *
+   * A contact is calling (audio or video). The caller has already been told that this
+   * session rings. With #ConfabSession:allow-multiple-calls off, a call that arrives
+   * while another is in progress is declined with `User_Busy` instead, and this
+   * signal is not emitted.
+   */
+  signals[SIGNAL_INCOMING_CALL] =
+    g_signal_new ("incoming-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CONFAB_TYPE_RECEIVED_CALL_INVITATION);
+
+  /**
+   * ConfabSession::incoming-screen-sharing-call-invitation:
+   * @self: the session
+   * @invitation: the #ConfabReceivedCallInvitation
+   *
+   * A contact with whom no call is ongoing wants to share a screen.
+   */
+  signals[SIGNAL_INCOMING_SCREEN_SHARING_CALL_INVITATION] =
+    g_signal_new ("incoming-screen-sharing-call-invitation", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CONFAB_TYPE_RECEIVED_CALL_INVITATION);
+
+  /**
+   * ConfabSession::incoming-screen-sharing-call:
+   * @self: the session
+   * @call: the screen-sharing #ConfabCall
+   *
+   * A contact with whom a call is ongoing shares a screen: the share was accepted
+   * automatically, as a call of its own.
+   */
+  signals[SIGNAL_INCOMING_SCREEN_SHARING_CALL] =
+    g_signal_new ("incoming-screen-sharing-call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CONFAB_TYPE_CALL);
+
+  /**
+   * ConfabSession::call-ended:
+   * @self: the session
+   * @call: the #ConfabCall
+   *
+   * A call of this session ended (it has left confab_session_get_calls()).
+   */
+  signals[SIGNAL_CALL_ENDED] =
+    g_signal_new ("call-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CONFAB_TYPE_CALL);
 }
 
 static void
@@ -1257,6 +1598,9 @@ confab_session_init (ConfabSession *self)
   self->disconnect_tasks = g_ptr_array_new_with_free_func (g_object_unref);
   self->contacts_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->contacts = g_list_store_new (CONFAB_TYPE_CONTACT);
+  self->calls_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->calls = g_list_store_new (CONFAB_TYPE_CALL);
+  self->invitations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->state = CONFAB_SESSION_STATE_CONNECTING;
   self->allow_multiple_calls = TRUE;
@@ -1645,4 +1989,177 @@ confab_session_disconnect_finish (ConfabSession  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* calls */
+
+void
+_confab_session_add_call (ConfabSession *self,
+                          ConfabCall    *call)
+{
+  g_hash_table_insert (self->calls_by_id, g_strdup (confab_call_get_id (call)), g_object_ref (call));
+  g_list_store_append (self->calls, call);
+
+  if (self->network_monitor == NULL)
+    {
+      self->network_monitor = g_object_ref (g_network_monitor_get_default ());
+      self->network_changed_id = g_signal_connect (self->network_monitor, "network-changed",
+                                                   G_CALLBACK (on_network_changed), self);
+    }
+}
+
+void
+_confab_session_call_ended (ConfabSession *self,
+                            ConfabCall    *call)
+{
+  guint position;
+
+  if (self->calls == NULL || !g_list_store_find (self->calls, call, &position))
+    return;
+
+  g_list_store_remove (self->calls, position);
+  g_signal_emit (self, signals[SIGNAL_CALL_ENDED], 0, call);
+}
+
+void
+_confab_session_forget_invitation (ConfabSession                *self,
+                                   ConfabReceivedCallInvitation *invitation)
+{
+  if (self->invitations != NULL)
+    g_hash_table_remove (self->invitations, confab_received_call_invitation_get_call_id (invitation));
+}
+
+JsonArray *
+_confab_session_get_ice_servers (ConfabSession *self)
+{
+  return self->ice_servers;
+}
+
+guint
+_confab_session_get_stats_interval (ConfabSession *self)
+{
+  return self->stats_interval_ms;
+}
+
+gboolean
+_confab_session_get_quality_evaluating (ConfabSession *self)
+{
+  return self->quality_evaluating;
+}
+
+/* Starts an outgoing call (confab_contact_call()). */
+ConfabCall *
+_confab_session_start_call (ConfabSession    *self,
+                            ConfabContact    *contact,
+                            ConfabStream     *stream,
+                            ConfabCallMedia   media,
+                            GError          **error)
+{
+  g_autofree char *call_id = NULL;
+  g_autoptr(ConfabCall) call = NULL;
+
+  if (!_confab_session_can_send (self, error))
+    return NULL;
+
+  if (g_strcmp0 (confab_contact_get_id (contact), self->id) == 0)
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_NOT_ALLOWED, "A user cannot call itself");
+      return NULL;
+    }
+
+  if (!self->allow_multiple_calls && media != CONFAB_CALL_MEDIA_SCREEN &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->calls)) > 0)
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_WRONG_STATE,
+                           "A call is already in progress and multiple calls are not allowed");
+      return NULL;
+    }
+
+  call_id = g_uuid_string_random ();
+  call = _confab_call_new (self, contact, call_id, CONFAB_CALL_DIRECTION_OUTGOING, media, stream);
+  _confab_session_add_call (self, call);
+  _confab_call_invite (call);
+
+  return call;  /* the session keeps it */
+}
+
+/**
+ * confab_session_get_call:
+ * @self: a #ConfabSession
+ * @call_id: a call id
+ *
+ * Returns: (transfer none) (nullable): the call of this session with that id (also an
+ *   ended one), or %NULL
+ */
+ConfabCall *
+confab_session_get_call (ConfabSession *self,
+                         const char    *call_id)
+{
+  g_return_val_if_fail (CONFAB_IS_SESSION (self), NULL);
+
+  if (call_id == NULL || self->calls_by_id == NULL)
+    return NULL;
+
+  return g_hash_table_lookup (self->calls_by_id, call_id);
+}
+
+/**
+ * confab_session_get_calls:
+ * @self: a #ConfabSession
+ *
+ * The calls of this session that have not ended, oldest first.
+ *
+ * Returns: (transfer none): a #GListModel of #ConfabCall
+ */
+GListModel *
+confab_session_get_calls (ConfabSession *self)
+{
+  g_return_val_if_fail (CONFAB_IS_SESSION (self), NULL);
+  return G_LIST_MODEL (self->calls);
+}
+
+/**
+ * confab_session_set_call_stats_monitoring_enabled:
+ * @self: a #ConfabSession
+ * @enabled: whether to monitor
+ * @interval_ms: how often, in milliseconds (at least 100; 0 means 1000)
+ *
+ * Turns on or off periodic #ConfabCall::stats-update on every ongoing call.
+ */
+void
+confab_session_set_call_stats_monitoring_enabled (ConfabSession *self,
+                                                  gboolean       enabled,
+                                                  guint          interval_ms)
+{
+  guint n;
+
+  g_return_if_fail (CONFAB_IS_SESSION (self));
+
+  if (interval_ms == 0)
+    interval_ms = 1000;
+  self->stats_interval_ms = enabled ? MAX (interval_ms, 100) : 0;
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->calls));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConfabCall) call = g_list_model_get_item (G_LIST_MODEL (self->calls), i);
+
+      _confab_call_update_monitoring (call);
+    }
+}
+
+/**
+ * confab_session_set_quality_evaluating_enabled:
+ * @self: a #ConfabSession
+ * @enabled: whether to grade
+ *
+ * Turns on or off the quality grade (#ConfabCall:quality, and the MOS-like score in
+ * #ConfabCallStats) of monitored calls.
+ */
+void
+confab_session_set_quality_evaluating_enabled (ConfabSession *self,
+                                               gboolean       enabled)
+{
+  g_return_if_fail (CONFAB_IS_SESSION (self));
+  self->quality_evaluating = !!enabled;
 }

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "confab-call.h"
 #include "confab-contact.h"
 #include "confab-enums.h"
 
@@ -33,6 +34,14 @@ void                confab_session_set_allow_multiple_calls (ConfabSession      
 ConfabContact      *confab_session_get_or_create_contact    (ConfabSession        *self,
                                                              const char           *id);
 GListModel         *confab_session_get_contacts             (ConfabSession        *self);
+ConfabCall         *confab_session_get_call                 (ConfabSession        *self,
+                                                             const char           *call_id);
+GListModel         *confab_session_get_calls                (ConfabSession        *self);
+void                confab_session_set_call_stats_monitoring_enabled (ConfabSession *self,
+                                                             gboolean              enabled,
+                                                             guint                 interval_ms);
+void                confab_session_set_quality_evaluating_enabled    (ConfabSession *self,
+                                                             gboolean              enabled);
 void                confab_session_disconnect_async         (ConfabSession        *self,
                                                              GCancellable         *cancellable,
                                                              GAsyncReadyCallback   callback,

@@ -5,11 +5,15 @@
 
 #define CONFAB_INSIDE
 
+#include "confab-call.h"
+#include "confab-call-stats.h"
 #include "confab-contact.h"
 #include "confab-enum-types.h"
 #include "confab-enums.h"
 #include "confab-error.h"
 #include "confab-message.h"
+#include "confab-received-call-invitation.h"
+#include "confab-record-information.h"
 #include "confab-register-information.h"
 #include "confab-session.h"
 #include "confab-user-agent.h"

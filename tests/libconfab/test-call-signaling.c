@@ -1,0 +1,1005 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-call-signaling.c: the call state machine of libconfab (invitations, ringing,
+ * accept, decline, cancel, hang-up, busy, timeouts, the end of a session) against a
+ * scripted in-process server that routes call messages as docs/PROTOCOL.md §7 says.
+ * Every frame a client sends is checked with the codec. Media is not exercised here:
+ * the calls publish no stream. */
+
+#define G_LOG_DOMAIN "test-call-signaling"
+
+#include "config.h"
+
+#include "confab.h"
+
+#include "confab-wire.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+/* the scripted server */
+
+typedef struct _Router Router;
+
+typedef struct
+{
+  Router                  *router;
+  SoupWebsocketConnection *websocket;
+  char                    *user_id;
+  gint64                   seq;
+} Peer;
+
+typedef struct
+{
+  char     *id;
+  Peer     *caller;
+  char     *callee_id;
+  Peer     *callee;     /* the session that accepted */
+  gboolean  accepted;
+} RouterCall;
+
+struct _Router
+{
+  SoupServer *server;
+  char       *url;
+  GPtrArray  *peers;          /* Peer, owned */
+  GHashTable *calls;          /* id → RouterCall */
+  GPtrArray  *received;       /* "type" of every call message a client sent */
+  guint       n_guests;
+  guint       n_media_events;
+};
+
+static void
+router_call_free (gpointer data)
+{
+  RouterCall *call = data;
+
+  g_free (call->id);
+  g_free (call->callee_id);
+  g_free (call);
+}
+
+static void
+peer_free (gpointer data)
+{
+  Peer *peer = data;
+
+  g_signal_handlers_disconnect_by_data (peer->websocket, peer);
+  g_object_unref (peer->websocket);
+  g_free (peer->user_id);
+  g_free (peer);
+}
+
+static void
+peer_send_object (Peer       *peer,
+                  JsonObject *object)
+{
+  g_autofree char *text = confab_wire_encode (object, NULL);
+
+  if (soup_websocket_connection_get_state (peer->websocket) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (peer->websocket, text);
+}
+
+static void
+reply_result (Peer   *peer,
+              gint64  re)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autofree char *text = confab_wire_encode_result (re, data, NULL);
+
+  soup_websocket_connection_send_text (peer->websocket, text);
+}
+
+static void
+reply_error (Peer            *peer,
+             gint64           re,
+             ConfabWireError  code,
+             const char      *message)
+{
+  g_autofree char *text = confab_wire_encode_error (re, code, NULL, message, NULL);
+
+  soup_websocket_connection_send_text (peer->websocket, text);
+}
+
+/* An event to @to, from @from, copying the call members of @request. */
+static void
+send_event (Peer       *to,
+            Peer       *from,
+            const char *type,
+            JsonObject *request,
+            const char *reason)
+{
+  g_autoptr(JsonObject) event = json_object_new ();
+  JsonObject *from_object = json_object_new ();
+  const char *copied[] = { "callId", "media", "sdpType", "sdp", "candidate", "sdpMLineIndex",
+                           "sdpMid", "uuid", "event", "content", NULL };
+
+  json_object_set_string_member (event, "type", type);
+  json_object_set_int_member (event, "seq", ++to->seq);
+  json_object_set_string_member (from_object, "id", from->user_id);
+  json_object_set_string_member (from_object, "username", from->user_id);
+  json_object_set_object_member (event, "from", from_object);
+  for (guint i = 0; copied[i] != NULL; i++)
+    {
+      JsonNode *node = json_object_get_member (request, copied[i]);
+
+      if (node != NULL)
+        json_object_set_member (event, copied[i], json_node_copy (node));
+    }
+  if (reason != NULL)
+    json_object_set_string_member (event, "reason", reason);
+  json_object_set_int_member (event, "time", g_get_real_time () / 1000);
+  peer_send_object (to, event);
+}
+
+static void
+send_to_user (Router     *router,
+              const char *user_id,
+              Peer       *except,
+              Peer       *from,
+              const char *type,
+              JsonObject *request,
+              const char *reason)
+{
+  for (guint i = 0; i < router->peers->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (router->peers, i);
+
+      if (peer != except && g_strcmp0 (peer->user_id, user_id) == 0)
+        send_event (peer, from, type, request, reason);
+    }
+}
+
+static gboolean
+user_online (Router     *router,
+             const char *user_id)
+{
+  for (guint i = 0; i < router->peers->len; i++)
+    if (g_strcmp0 (((Peer *) g_ptr_array_index (router->peers, i))->user_id, user_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* §7: the sender must be a party of the call; the message must fit its state. */
+static void
+route_call (Peer              *peer,
+            ConfabWireMessage *message)
+{
+  Router *router = peer->router;
+  JsonObject *object = message->object;
+  const char *call_id = json_object_get_string_member (object, "callId");
+  const char *type = confab_wire_type_to_string (message->type);
+  const char *reason = json_object_get_string_member_with_default (object, "reason", NULL);
+  RouterCall *call = g_hash_table_lookup (router->calls, call_id);
+  gboolean is_caller = call != NULL && call->caller == peer;
+  gboolean is_callee = call != NULL && !is_caller && g_strcmp0 (call->callee_id, peer->user_id) == 0 &&
+                       (call->callee == NULL || call->callee == peer);
+
+  g_ptr_array_add (router->received, g_strdup (type));
+
+  if (message->type == CONFAB_WIRE_CALL_INVITE)
+    {
+      const char *to = json_object_get_string_member (object, "to");
+
+      if (call != NULL)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_BAD_PARAMETER, "callId in use");
+      if (!user_online (router, to))
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_NOT_FOUND, "no such user");
+      call = g_new0 (RouterCall, 1);
+      call->id = g_strdup (call_id);
+      call->caller = peer;
+      call->callee_id = g_strdup (to);
+      g_hash_table_insert (router->calls, call->id, call);
+      reply_result (peer, message->id);
+      send_to_user (router, to, NULL, peer, type, object, NULL);
+      return;
+    }
+
+  if (!is_caller && !is_callee)
+    return reply_error (peer, message->id, CONFAB_WIRE_ERROR_NOT_FOUND, "no such call");
+
+  switch (message->type)
+    {
+    case CONFAB_WIRE_CALL_RINGING:
+      if (!is_callee || call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      reply_result (peer, message->id);
+      send_event (call->caller, peer, type, object, NULL);
+      break;
+
+    case CONFAB_WIRE_CALL_ACCEPT:
+      if (!is_callee || call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      call->accepted = TRUE;
+      call->callee = peer;
+      reply_result (peer, message->id);
+      send_event (call->caller, peer, type, object, NULL);
+      send_to_user (router, call->callee_id, peer, call->caller, "callCancel", object, "Answered_Elsewhere");
+      break;
+
+    case CONFAB_WIRE_CALL_DECLINE:
+      if (!is_callee || call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      reply_result (peer, message->id);
+      send_event (call->caller, peer, type, object, reason != NULL ? reason : "User_Refused_Call");
+      g_hash_table_remove (router->calls, call_id);
+      break;
+
+    case CONFAB_WIRE_CALL_CANCEL:
+      if (!is_caller || call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      reply_result (peer, message->id);
+      send_to_user (router, call->callee_id, NULL, peer, type, object, reason != NULL ? reason : "Hangup_From_Caller");
+      g_hash_table_remove (router->calls, call_id);
+      break;
+
+    case CONFAB_WIRE_CALL_HANGUP:
+      if (!call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      reply_result (peer, message->id);
+      send_event (is_caller ? call->callee : call->caller, peer, type, object,
+                  reason != NULL ? reason : is_caller ? "Hangup_From_Caller" : "Hangup_From_Callee");
+      g_hash_table_remove (router->calls, call_id);
+      break;
+
+    case CONFAB_WIRE_CALL_SDP:
+    case CONFAB_WIRE_CALL_ICE:
+      if (!call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      reply_result (peer, message->id);
+      send_event (is_caller ? call->callee : call->caller, peer, type, object, NULL);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The peer's session is gone: end its calls as the server does. */
+static void
+end_calls_of (Router *router,
+              Peer   *peer)
+{
+  GHashTableIter iter;
+  RouterCall *call;
+
+  g_hash_table_iter_init (&iter, router->calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+
+      json_object_set_string_member (object, "callId", call->id);
+      if (call->caller == peer && call->accepted)
+        send_event (call->callee, peer, "callHangup", object, "disconnected");
+      else if (call->caller == peer)
+        send_to_user (router, call->callee_id, NULL, peer, "callCancel", object, "disconnected");
+      else if (call->callee == peer)
+        send_event (call->caller, peer, "callHangup", object, "disconnected");
+      else
+        continue;
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+static void
+on_client_frame (SoupWebsocketConnection *websocket,
+                 gint                     type,
+                 GBytes                  *bytes,
+                 gpointer                 user_data)
+{
+  Peer *peer = user_data;
+  Router *router = peer->router;
+  g_autoptr(ConfabWireMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  gsize length;
+  const char *data = g_bytes_get_data (bytes, &length);
+
+  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
+  message = confab_wire_decode (data, length, CONFAB_WIRE_TO_SERVER, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  switch (message->type)
+    {
+    case CONFAB_WIRE_HELLO:
+      soup_websocket_connection_send_text (websocket,
+                                           "{\"type\":\"welcome\",\"version\":1,\"sessionId\":\"s\","
+                                           "\"resumeToken\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
+                                           "\"heartbeatMs\":1000,\"idleTimeoutMs\":60000,\"graceMs\":30000,"
+                                           "\"limits\":{\"maxFrameBytes\":65536,\"maxStringBytes\":4096,"
+                                           "\"maxTextBytes\":16384,\"maxDataBytes\":32768,\"ratePerSecond\":50,"
+                                           "\"rateBurst\":200},\"iceServers\":[],\"serverTime\":1700000000000}");
+      break;
+
+    case CONFAB_WIRE_REGISTER:
+      peer->user_id = g_strdup (json_object_get_string_member_with_default (message->object, "userId", NULL));
+      if (peer->user_id == NULL)
+        peer->user_id = g_strdup_printf ("guest-%u", ++router->n_guests);
+      reply = g_strdup_printf ("{\"type\":\"result\",\"re\":%" G_GINT64_FORMAT ",\"data\":{\"userId\":\"%s\","
+                               "\"username\":\"%s\",\"userData\":{},\"kind\":\"guest\"}}",
+                               message->id, peer->user_id, peer->user_id);
+      soup_websocket_connection_send_text (websocket, reply);
+      break;
+
+    case CONFAB_WIRE_PING:
+      soup_websocket_connection_send_text (websocket, "{\"type\":\"pong\",\"serverTime\":1700000000000}");
+      break;
+
+    case CONFAB_WIRE_DISCONNECT:
+      reply_result (peer, message->id);
+      end_calls_of (router, peer);
+      soup_websocket_connection_close (websocket, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      break;
+
+    case CONFAB_WIRE_CUSTOM_EVENT:
+      if (g_strcmp0 (json_object_get_string_member (message->object, "event"), "confab.call.media") == 0)
+        router->n_media_events++;
+      reply = g_strdup_printf ("{\"type\":\"result\",\"re\":%" G_GINT64_FORMAT ",\"data\":{\"uuid\":\"%s\","
+                               "\"time\":1700000000999,\"delivered\":\"online\"}}",
+                               message->id, json_object_get_string_member (message->object, "uuid"));
+      soup_websocket_connection_send_text (websocket, reply);
+      send_to_user (router, json_object_get_string_member (message->object, "to"), NULL, peer,
+                    "customEvent", message->object, NULL);
+      break;
+
+    case CONFAB_WIRE_CALL_INVITE:
+    case CONFAB_WIRE_CALL_RINGING:
+    case CONFAB_WIRE_CALL_ACCEPT:
+    case CONFAB_WIRE_CALL_DECLINE:
+    case CONFAB_WIRE_CALL_CANCEL:
+    case CONFAB_WIRE_CALL_HANGUP:
+    case CONFAB_WIRE_CALL_SDP:
+    case CONFAB_WIRE_CALL_ICE:
+      route_call (peer, message);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+on_client_closed (SoupWebsocketConnection *websocket,
+                  gpointer                 user_data)
+{
+  Peer *peer = user_data;
+
+  end_calls_of (peer->router, peer);
+  g_clear_pointer (&peer->user_id, g_free);
+}
+
+static void
+on_websocket (SoupServer              *server,
+              SoupServerMessage       *msg,
+              const char              *path,
+              SoupWebsocketConnection *websocket,
+              gpointer                 user_data)
+{
+  Router *router = user_data;
+  Peer *peer = g_new0 (Peer, 1);
+
+  peer->router = router;
+  peer->websocket = g_object_ref (websocket);
+  g_ptr_array_add (router->peers, peer);
+  g_signal_connect (websocket, "message", G_CALLBACK (on_client_frame), peer);
+  g_signal_connect (websocket, "closed", G_CALLBACK (on_client_closed), peer);
+}
+
+static Router *
+router_new (void)
+{
+  Router *router = g_new0 (Router, 1);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  router->peers = g_ptr_array_new_with_free_func (peer_free);
+  router->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, router_call_free);
+  router->received = g_ptr_array_new_with_free_func (g_free);
+  router->server = soup_server_new (NULL, NULL);
+  soup_server_add_websocket_handler (router->server, "/ws", NULL, NULL, on_websocket, router, NULL);
+  soup_server_listen_local (router->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (router->server);
+  router->url = g_strdup_printf ("ws://127.0.0.1:%d/ws", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  return router;
+}
+
+static void
+router_free (Router *router)
+{
+  soup_server_disconnect (router->server);
+  g_clear_object (&router->server);
+  g_hash_table_unref (router->calls);
+  g_ptr_array_unref (router->peers);
+  g_ptr_array_unref (router->received);
+  g_free (router->url);
+  g_free (router);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Router, router_free)
+
+/* the clients */
+
+static gboolean
+on_timeout (gpointer user_data)
+{
+  g_error ("the test did not finish in time");
+  return G_SOURCE_REMOVE;
+}
+
+#define RUN_UNTIL(condition) \
+  G_STMT_START { \
+    guint timeout_id_ = g_timeout_add_seconds (20, on_timeout, NULL); \
+    while (!(condition)) \
+      g_main_context_iteration (NULL, TRUE); \
+    g_source_remove (timeout_id_); \
+  } G_STMT_END
+
+static void
+on_done (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static ConfabSession *
+sign_in (Router     *router,
+         const char *user_id)
+{
+  g_autoptr(ConfabUserAgent) user_agent = confab_user_agent_new ("apiKey:key");
+  g_autoptr(ConfabRegisterInformation) info = confab_register_information_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabSession *session;
+
+  confab_register_information_set_server_url (info, router->url);
+  confab_register_information_set_user_id (info, user_id);
+  confab_user_agent_register_async (user_agent, info, NULL, on_done, &result);
+  RUN_UNTIL (result != NULL);
+  session = confab_user_agent_register_finish (user_agent, result, &error);
+  g_assert_no_error (error);
+
+  return session;
+}
+
+static void
+sign_out (ConfabSession *session)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  confab_session_disconnect_async (session, NULL, on_done, &result);
+  RUN_UNTIL (result != NULL);
+  g_assert_true (confab_session_disconnect_finish (session, result, NULL));
+}
+
+/* Records what a session and its calls and invitations say, as one line. */
+typedef struct
+{
+  ConfabSession                *session;
+  GString                      *log;
+  ConfabReceivedCallInvitation *invitation;   /* the last one */
+  GPtrArray                    *calls;        /* calls watched */
+  GPtrArray                    *custom_events;
+  guint                         n_ended;
+} Watch;
+
+static void
+on_call_status (ConfabCall *call,
+                GParamSpec *pspec,
+                Watch      *watch)
+{
+  static const char *names[] = { "waiting", "ringing", "ongoing", "ended" };
+
+  g_string_append_printf (watch->log, "status:%s;", names[confab_call_get_status (call)]);
+}
+
+static void
+on_call_accepted (ConfabCall *call,
+                  Watch      *watch)
+{
+  g_string_append (watch->log, "accepted;");
+}
+
+static void
+on_call_declined (ConfabCall *call,
+                  const char *reason,
+                  Watch      *watch)
+{
+  g_string_append_printf (watch->log, "declined(%s);", reason);
+}
+
+static void
+on_call_hangup (ConfabCall *call,
+                const char *from,
+                const char *reason,
+                Watch      *watch)
+{
+  g_string_append_printf (watch->log, "hangup(%s,%s);", from, reason);
+}
+
+static void
+on_call_error (ConfabCall   *call,
+               const GError *error,
+               Watch        *watch)
+{
+  g_string_append_printf (watch->log, "error(%d);", error->code);
+}
+
+static void
+watch_call (Watch      *watch,
+            ConfabCall *call)
+{
+  g_ptr_array_add (watch->calls, g_object_ref (call));
+  g_signal_connect (call, "notify::status", G_CALLBACK (on_call_status), watch);
+  g_signal_connect (call, "accepted", G_CALLBACK (on_call_accepted), watch);
+  g_signal_connect (call, "declined", G_CALLBACK (on_call_declined), watch);
+  g_signal_connect (call, "hangup", G_CALLBACK (on_call_hangup), watch);
+  g_signal_connect (call, "error", G_CALLBACK (on_call_error), watch);
+}
+
+static void
+on_invitation_cancelled (ConfabReceivedCallInvitation *invitation,
+                         const char                   *reason,
+                         Watch                        *watch)
+{
+  g_string_append_printf (watch->log, "cancelled(%s);", reason);
+}
+
+static void
+on_incoming_call (ConfabSession                *session,
+                  ConfabReceivedCallInvitation *invitation,
+                  Watch                        *watch)
+{
+  static const char *media[] = { "audio", "video", "screen" };
+
+  g_string_append_printf (watch->log, "incoming(%s,%s);",
+                          confab_contact_get_id (confab_received_call_invitation_get_contact (invitation)),
+                          media[confab_received_call_invitation_get_media (invitation)]);
+  g_set_object (&watch->invitation, invitation);
+  g_signal_connect (invitation, "cancelled", G_CALLBACK (on_invitation_cancelled), watch);
+}
+
+static void
+on_call_ended (ConfabSession *session,
+               ConfabCall    *call,
+               Watch         *watch)
+{
+  watch->n_ended++;
+  g_string_append (watch->log, "call-ended;");
+}
+
+static void
+on_custom_event (ConfabSession *session,
+                 ConfabContact *contact,
+                 const char    *event,
+                 JsonObject    *content,
+                 Watch         *watch)
+{
+  g_ptr_array_add (watch->custom_events, g_strdup (event));
+}
+
+static Watch *
+watch_new (ConfabSession *session)
+{
+  Watch *watch = g_new0 (Watch, 1);
+
+  watch->session = g_object_ref (session);
+  watch->log = g_string_new (NULL);
+  watch->calls = g_ptr_array_new_with_free_func (g_object_unref);
+  watch->custom_events = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (session, "incoming-call", G_CALLBACK (on_incoming_call), watch);
+  g_signal_connect (session, "incoming-screen-sharing-call-invitation", G_CALLBACK (on_incoming_call), watch);
+  g_signal_connect (session, "call-ended", G_CALLBACK (on_call_ended), watch);
+  g_signal_connect (session, "custom-event", G_CALLBACK (on_custom_event), watch);
+  return watch;
+}
+
+static void
+watch_free (Watch *watch)
+{
+  g_signal_handlers_disconnect_by_data (watch->session, watch);
+  for (guint i = 0; i < watch->calls->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (watch->calls, i), watch);
+  if (watch->invitation != NULL)
+    g_signal_handlers_disconnect_by_data (watch->invitation, watch);
+  g_clear_object (&watch->invitation);
+  g_ptr_array_unref (watch->calls);
+  g_ptr_array_unref (watch->custom_events);
+  g_object_unref (watch->session);
+  g_string_free (watch->log, TRUE);
+  g_free (watch);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Watch, watch_free)
+
+static void
+log_reset (Watch *watch)
+{
+  g_string_truncate (watch->log, 0);
+}
+
+static ConfabCall *
+accept (ConfabReceivedCallInvitation *invitation,
+        GError                      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  confab_received_call_invitation_accept_async (invitation, NULL, NULL, on_done, &result);
+  RUN_UNTIL (result != NULL);
+  return confab_received_call_invitation_accept_finish (invitation, result, error);
+}
+
+/* alice calls bob and bob accepts: both calls ongoing */
+static void
+connect_call (ConfabSession  *alice,
+              Watch          *alice_watch,
+              Watch          *bob_watch,
+              const char     *callee,
+              ConfabCall    **out_alice_call,
+              ConfabCall    **out_bob_call)
+{
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call;
+  ConfabCall *answered;
+
+  call = confab_contact_call (confab_session_get_or_create_contact (alice, callee), NULL,
+                              CONFAB_CALL_MEDIA_AUDIO, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (call);
+  watch_call (alice_watch, call);
+  g_assert_cmpint (confab_call_get_status (call), ==, CONFAB_CALL_STATUS_WAITING_FOR_CALLEE);
+  g_assert_cmpint (confab_call_get_direction (call), ==, CONFAB_CALL_DIRECTION_OUTGOING);
+  g_assert_true (confab_session_get_call (alice, confab_call_get_id (call)) == call);
+
+  /* the callee's client rings by itself */
+  RUN_UNTIL (bob_watch->invitation != NULL && confab_call_get_status (call) == CONFAB_CALL_STATUS_RINGING);
+  g_assert_cmpstr (confab_received_call_invitation_get_call_id (bob_watch->invitation), ==, confab_call_get_id (call));
+
+  answered = accept (bob_watch->invitation, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (answered);
+  watch_call (bob_watch, answered);
+  g_assert_cmpint (confab_call_get_status (answered), ==, CONFAB_CALL_STATUS_ONGOING);
+  g_assert_cmpint (confab_call_get_direction (answered), ==, CONFAB_CALL_DIRECTION_INCOMING);
+  g_assert_cmpstr (confab_call_get_id (answered), ==, confab_call_get_id (call));
+  g_assert_nonnull (confab_call_get_start_time (answered));
+  g_assert_false (confab_received_call_invitation_is_pending (bob_watch->invitation));
+
+  RUN_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_ONGOING);
+  g_assert_cmpstr (alice_watch->log->str, ==, "status:ringing;status:ongoing;accepted;");
+  g_assert_nonnull (confab_call_get_start_time (call));
+
+  *out_alice_call = call;
+  *out_bob_call = answered;
+}
+
+static void
+test_accept_and_hang_up (void)
+{
+  g_autoptr(Router) router = router_new ();
+  g_autoptr(ConfabSession) alice = sign_in (router, "alice");
+  g_autoptr(ConfabSession) bob = sign_in (router, "bob");
+  g_autoptr(Watch) alice_watch = watch_new (alice);
+  g_autoptr(Watch) bob_watch = watch_new (bob);
+  ConfabCall *alice_call, *bob_call;
+
+  for (guint round = 0; round < 2; round++)
+    {
+      connect_call (alice, alice_watch, bob_watch, "bob", &alice_call, &bob_call);
+      g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (alice)), ==, 1);
+      g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (bob)), ==, 1);
+      log_reset (alice_watch);
+      log_reset (bob_watch);
+
+      /* first round the caller hangs up, second round the callee */
+      confab_call_hang_up (round == 0 ? alice_call : bob_call);
+      RUN_UNTIL (confab_call_get_status (alice_call) == CONFAB_CALL_STATUS_ENDED &&
+                 confab_call_get_status (bob_call) == CONFAB_CALL_STATUS_ENDED);
+      if (round == 0)
+        {
+          g_assert_cmpstr (alice_watch->log->str, ==, "status:ended;hangup(local,Hangup_From_Caller);call-ended;");
+          g_assert_cmpstr (bob_watch->log->str, ==, "status:ended;hangup(remote,Hangup_From_Caller);call-ended;");
+        }
+      else
+        {
+          g_assert_cmpstr (alice_watch->log->str, ==, "status:ended;hangup(remote,Hangup_From_Callee);call-ended;");
+          g_assert_cmpstr (bob_watch->log->str, ==, "status:ended;hangup(local,Hangup_From_Callee);call-ended;");
+        }
+      g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (alice)), ==, 0);
+      g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (bob)), ==, 0);
+      /* an ended call stays known, and hanging up again does nothing */
+      g_assert_true (confab_session_get_call (bob, confab_call_get_id (bob_call)) == bob_call);
+      confab_call_hang_up (alice_call);
+      g_clear_object (&bob_watch->invitation);
+      log_reset (alice_watch);
+      log_reset (bob_watch);
+    }
+
+  sign_out (alice);
+  sign_out (bob);
+}
+
+static void
+test_decline (void)
+{
+  g_autoptr(Router) router = router_new ();
+  g_autoptr(ConfabSession) alice = sign_in (router, "alice");
+  g_autoptr(ConfabSession) bob = sign_in (router, "bob");
+  g_autoptr(Watch) alice_watch = watch_new (alice);
+  g_autoptr(Watch) bob_watch = watch_new (bob);
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call;
+
+  call = confab_contact_call (confab_session_get_or_create_contact (alice, "bob"), NULL,
+                              CONFAB_CALL_MEDIA_VIDEO, &error);
+  g_assert_no_error (error);
+  watch_call (alice_watch, call);
+  RUN_UNTIL (bob_watch->invitation != NULL);
+  g_assert_cmpstr (bob_watch->log->str, ==, "incoming(alice,video);");
+
+  confab_received_call_invitation_decline (bob_watch->invitation, NULL);
+  RUN_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED);
+  g_assert_true (g_str_has_suffix (alice_watch->log->str, "status:ended;declined(User_Refused_Call);call-ended;"));
+
+  /* too late to accept now, and nothing changes */
+  g_assert_null (accept (bob_watch->invitation, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_WRONG_STATE);
+  g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (bob)), ==, 0);
+
+  sign_out (alice);
+  sign_out (bob);
+}
+
+static void
+test_busy (void)
+{
+  g_autoptr(Router) router = router_new ();
+  g_autoptr(ConfabSession) alice = sign_in (router, "alice");
+  g_autoptr(ConfabSession) bob = sign_in (router, "bob");
+  g_autoptr(ConfabSession) carol = sign_in (router, "carol");
+  g_autoptr(Watch) alice_watch = watch_new (alice);
+  g_autoptr(Watch) bob_watch = watch_new (bob);
+  g_autoptr(Watch) carol_watch = watch_new (carol);
+  g_autoptr(GError) error = NULL;
+  ConfabCall *alice_call, *bob_call, *carol_call;
+
+  confab_session_set_allow_multiple_calls (bob, FALSE);
+  connect_call (alice, alice_watch, bob_watch, "bob", &alice_call, &bob_call);
+  log_reset (bob_watch);
+
+  carol_call = confab_contact_call (confab_session_get_or_create_contact (carol, "bob"), NULL,
+                                    CONFAB_CALL_MEDIA_AUDIO, &error);
+  g_assert_no_error (error);
+  watch_call (carol_watch, carol_call);
+  RUN_UNTIL (confab_call_get_status (carol_call) == CONFAB_CALL_STATUS_ENDED);
+  g_assert_cmpstr (carol_watch->log->str, ==, "status:ended;declined(User_Busy);call-ended;");
+  /* bob never saw it, and his call goes on */
+  g_assert_cmpstr (bob_watch->log->str, ==, "");
+  g_assert_cmpint (confab_call_get_status (bob_call), ==, CONFAB_CALL_STATUS_ONGOING);
+
+  /* bob may not start another call either */
+  g_assert_null (confab_contact_call (confab_session_get_or_create_contact (bob, "carol"), NULL,
+                                      CONFAB_CALL_MEDIA_AUDIO, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_WRONG_STATE);
+  g_clear_error (&error);
+
+  /* with multiple calls allowed, carol gets through */
+  confab_session_set_allow_multiple_calls (bob, TRUE);
+  carol_call = confab_contact_call (confab_session_get_or_create_contact (carol, "bob"), NULL,
+                                    CONFAB_CALL_MEDIA_AUDIO, &error);
+  g_assert_no_error (error);
+  RUN_UNTIL (confab_call_get_status (carol_call) == CONFAB_CALL_STATUS_RINGING);
+  g_assert_cmpstr (bob_watch->log->str, ==, "incoming(carol,audio);");
+
+  sign_out (alice);
+  sign_out (bob);
+  sign_out (carol);
+}
+
+static void
+test_cancel_before_answer (void)
+{
+  g_autoptr(Router) router = router_new ();
+  g_autoptr(ConfabSession) alice = sign_in (router, "alice");
+  g_autoptr(ConfabSession) bob = sign_in (router, "bob");
+  g_autoptr(Watch) alice_watch = watch_new (alice);
+  g_autoptr(Watch) bob_watch = watch_new (bob);
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call;
+
+  call = confab_contact_call (confab_session_get_or_create_contact (alice, "bob"), NULL,
+                              CONFAB_CALL_MEDIA_AUDIO, &error);
+  g_assert_no_error (error);
+  watch_call (alice_watch, call);
+  RUN_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_RINGING);
+
+  confab_call_hang_up (call);
+  g_assert_cmpint (confab_call_get_status (call), ==, CONFAB_CALL_STATUS_ENDED);
+  RUN_UNTIL (!confab_received_call_invitation_is_pending (bob_watch->invitation));
+  g_assert_cmpstr (bob_watch->log->str, ==, "incoming(alice,audio);cancelled(Hangup_From_Caller);");
+  g_assert_cmpstr (alice_watch->log->str, ==,
+                   "status:ringing;status:ended;hangup(local,Hangup_From_Caller);call-ended;");
+  /* the caller sent a cancel, not a hang-up */
+  g_assert_cmpstr (g_ptr_array_index (router->received, router->received->len - 1), ==, "callCancel");
+
+  g_assert_null (accept (bob_watch->invitation, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_WRONG_STATE);
+
+  sign_out (alice);
+  sign_out (bob);
+}
+
+static void
+test_unknown_contact (void)
+{
+  g_autoptr(Router) router = router_new ();
+  g_autoptr(ConfabSession) alice = sign_in (router, "alice");
+  g_autoptr(Watch) alice_watch = watch_new (alice);
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call;
+
+  call = confab_contact_call (confab_session_get_or_create_contact (alice, "nobody"), NULL,
+                              CONFAB_CALL_MEDIA_AUDIO, &error);
+  g_assert_no_error (error);
+  watch_call (alice_watch, call);
+  RUN_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED);
+  g_assert_cmpstr (alice_watch->log->str, ==, "error(9);status:ended;hangup(local,User_Not_Found);call-ended;");
+
+  /* calling oneself fails at once */
+  g_assert_null (confab_contact_call (confab_session_get_or_create_contact (alice, "alice"), NULL,
+                                      CONFAB_CALL_MEDIA_AUDIO, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_ALLOWED);
+
+  sign_out (alice);
+}
+
+static void
+test_session_end_ends_calls (void)
+{
+  g_autoptr(Router) router = router_new ();
+  g_autoptr(ConfabSession) alice = sign_in (router, "alice");
+  g_autoptr(ConfabSession) bob = sign_in (router, "bob");
+  g_autoptr(ConfabSession) carol = sign_in (router, "carol");
+  g_autoptr(Watch) alice_watch = watch_new (alice);
+  g_autoptr(Watch) bob_watch = watch_new (bob);
+  g_autoptr(Watch) carol_watch = watch_new (carol);
+  g_autoptr(GError) error = NULL;
+  ConfabCall *alice_call, *bob_call;
+
+  connect_call (alice, alice_watch, bob_watch, "bob", &alice_call, &bob_call);
+  /* and carol rings alice, unanswered */
+  g_assert_nonnull (confab_contact_call (confab_session_get_or_create_contact (carol, "alice"), NULL,
+                                         CONFAB_CALL_MEDIA_AUDIO, &error));
+  RUN_UNTIL (alice_watch->invitation != NULL);
+  log_reset (alice_watch);
+  log_reset (bob_watch);
+
+  sign_out (alice);
+  g_assert_cmpint (confab_call_get_status (alice_call), ==, CONFAB_CALL_STATUS_ENDED);
+  g_assert_cmpstr (alice_watch->log->str, ==, "cancelled(disconnected);status:ended;hangup(local,disconnected);call-ended;");
+  RUN_UNTIL (confab_call_get_status (bob_call) == CONFAB_CALL_STATUS_ENDED);
+  g_assert_cmpstr (bob_watch->log->str, ==, "status:ended;hangup(remote,disconnected);call-ended;");
+  g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (alice)), ==, 0);
+
+  sign_out (bob);
+  sign_out (carol);
+}
+
+static void
+test_timeouts (void)
+{
+  g_autoptr(Router) router = router_new ();
+  g_autoptr(ConfabSession) alice = sign_in (router, "alice");
+  g_autoptr(ConfabSession) bob = sign_in (router, "bob");
+  g_autoptr(Watch) alice_watch = watch_new (alice);
+  g_autoptr(Watch) bob_watch = watch_new (bob);
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call, *bob_call;
+
+  /* nobody answers */
+  g_setenv ("CONFAB_CALL_INVITE_TIMEOUT_MS", "200", TRUE);
+  call = confab_contact_call (confab_session_get_or_create_contact (alice, "bob"), NULL,
+                              CONFAB_CALL_MEDIA_AUDIO, &error);
+  g_assert_no_error (error);
+  watch_call (alice_watch, call);
+  RUN_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED);
+  g_assert_cmpstr (alice_watch->log->str, ==, "status:ringing;status:ended;declined(Timeout);call-ended;");
+  RUN_UNTIL (!confab_received_call_invitation_is_pending (bob_watch->invitation));
+  g_assert_cmpstr (bob_watch->log->str, ==, "incoming(alice,audio);cancelled(Timeout);");
+  g_unsetenv ("CONFAB_CALL_INVITE_TIMEOUT_MS");
+  g_clear_object (&bob_watch->invitation);
+  log_reset (alice_watch);
+  log_reset (bob_watch);
+
+  /* media that never connects (these calls send and receive nothing) */
+  g_setenv ("CONFAB_CALL_MEDIA_TIMEOUT_MS", "300", TRUE);
+  connect_call (alice, alice_watch, bob_watch, "bob", &call, &bob_call);
+  RUN_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED &&
+             confab_call_get_status (bob_call) == CONFAB_CALL_STATUS_ENDED);
+  g_assert_true (strstr (alice_watch->log->str, "hangup(local,Ice_failed);") != NULL ||
+                 strstr (alice_watch->log->str, "hangup(remote,Ice_failed);") != NULL);
+  g_assert_true (strstr (bob_watch->log->str, ",Ice_failed);") != NULL);
+  g_unsetenv ("CONFAB_CALL_MEDIA_TIMEOUT_MS");
+
+  sign_out (alice);
+  sign_out (bob);
+}
+
+static void
+test_mute_is_told (void)
+{
+  g_autoptr(Router) router = router_new ();
+  g_autoptr(ConfabSession) alice = sign_in (router, "alice");
+  g_autoptr(ConfabSession) bob = sign_in (router, "bob");
+  g_autoptr(Watch) alice_watch = watch_new (alice);
+  g_autoptr(Watch) bob_watch = watch_new (bob);
+  ConfabCall *alice_call, *bob_call;
+
+  connect_call (alice, alice_watch, bob_watch, "bob", &alice_call, &bob_call);
+
+  /* the call layer's own event is not an application custom event */
+  confab_call_set_video_enabled (alice_call, FALSE);
+  confab_call_set_video_enabled (alice_call, FALSE);  /* no change: not told again */
+  confab_call_set_audio_enabled (alice_call, FALSE);
+  confab_contact_send_custom_event_async (confab_session_get_or_create_contact (alice, "bob"),
+                                          "app.event", NULL, NULL, NULL, NULL);
+  RUN_UNTIL (bob_watch->custom_events->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (bob_watch->custom_events, 0), ==, "app.event");
+  g_assert_cmpuint (router->n_media_events, ==, 2);
+
+  confab_call_hang_up (alice_call);
+  RUN_UNTIL (confab_call_get_status (bob_call) == CONFAB_CALL_STATUS_ENDED);
+  sign_out (alice);
+  sign_out (bob);
+}
+
+static void
+test_boxed_types (void)
+{
+  ConfabCallStats stats = { 0 };
+  g_autoptr(ConfabCallStats) copy = NULL;
+  g_autoptr(ConfabRecordInformation) info = NULL;
+  GEnumClass *enum_class;
+
+  stats.video_received.width = 320;
+  stats.rtt = 0.004;
+  stats.quality = CONFAB_CALL_QUALITY_GOOD;
+  copy = confab_call_stats_copy (&stats);
+  g_assert_cmpuint (copy->video_received.width, ==, 320);
+  g_assert_cmpfloat (copy->rtt, ==, 0.004);
+  g_assert_cmpint (copy->quality, ==, CONFAB_CALL_QUALITY_GOOD);
+
+  info = confab_record_information_new ("/tmp/x.webm", 5 * G_TIME_SPAN_SECOND, CONFAB_RECORD_MODE_AUDIO_ONLY);
+  g_assert_cmpstr (confab_record_information_get_path (info), ==, "/tmp/x.webm");
+  g_assert_cmpuint (confab_record_information_get_duration (info), ==, 5 * G_TIME_SPAN_SECOND);
+  g_assert_cmpint (confab_record_information_get_mode (info), ==, CONFAB_RECORD_MODE_AUDIO_ONLY);
+
+  enum_class = g_type_class_ref (CONFAB_TYPE_CALL_STATUS);
+  g_assert_cmpstr (g_enum_get_value (enum_class, CONFAB_CALL_STATUS_RINGING)->value_nick, ==, "ringing");
+  g_type_class_unref (enum_class);
+  g_assert_true (G_TYPE_IS_BOXED (CONFAB_TYPE_CALL_STATS));
+  g_assert_true (G_TYPE_IS_BOXED (CONFAB_TYPE_RECORD_INFORMATION));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/libconfab/call/boxed-types", test_boxed_types);
+  g_test_add_func ("/libconfab/call/accept-and-hang-up", test_accept_and_hang_up);
+  g_test_add_func ("/libconfab/call/decline", test_decline);
+  g_test_add_func ("/libconfab/call/busy", test_busy);
+  g_test_add_func ("/libconfab/call/cancel-before-answer", test_cancel_before_answer);
+  g_test_add_func ("/libconfab/call/unknown-contact", test_unknown_contact);
+  g_test_add_func ("/libconfab/call/session-end", test_session_end_ends_calls);
+  g_test_add_func ("/libconfab/call/timeouts", test_timeouts);
+  g_test_add_func ("/libconfab/call/mute-is-told", test_mute_is_told);
+
+  return g_test_run ();
+}

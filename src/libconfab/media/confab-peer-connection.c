@@ -991,25 +991,28 @@ typedef struct {
 } StatsData;
 
 static void
-stats_data_free (gpointer data)
-{
-  StatsData *stats = data;
-
-  _confab_weak_handle_unref (stats->handle);
-  g_clear_object (&stats->task);
-  g_free (stats);
-}
-
-static void
 stats_task_unref (gpointer data)
 {
   GTask *task = data;
 
   /* The connection went away before its stats could be read. */
-  if (!g_task_had_error (task) && g_object_get_data (G_OBJECT (task), "confab-returned") == NULL)
-    g_task_return_new_error (task, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
-                             "The connection was closed");
+  if (g_object_get_data (G_OBJECT (task), "confab-returned") == NULL)
+    {
+      g_object_set_data (G_OBJECT (task), "confab-returned", GINT_TO_POINTER (1));
+      g_task_return_new_error (task, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
+                               "The connection was closed");
+    }
   g_object_unref (task);
+}
+
+static void
+stats_data_free (gpointer data)
+{
+  StatsData *stats = data;
+
+  _confab_weak_handle_unref (stats->handle);
+  g_clear_pointer (&stats->task, stats_task_unref);
+  g_free (stats);
 }
 
 static void

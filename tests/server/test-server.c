@@ -1,0 +1,1042 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-server.c: the real confab-server binary, driven by raw WebSocket clients */
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "confab-test-server.h"
+#include "server-test-client.h"
+
+#define UUID_A "00000000-0000-4000-8000-00000000000a"
+#define UUID_B "00000000-0000-4000-8000-00000000000b"
+#define UUID_C "00000000-0000-4000-8000-00000000000c"
+#define UUID_D "00000000-0000-4000-8000-00000000000d"
+
+static char *
+uuid_n (guint n)
+{
+  return g_strdup_printf ("00000000-0000-4000-8000-%012x", n);
+}
+
+/* A message from @from to @to arrives, with the server's stamp. */
+static void
+assert_round_trip (TestClient *from,
+                   TestClient *to,
+                   guint       n)
+{
+  g_autofree char *uuid = uuid_n (0xf0000 + n);
+  g_autoptr(JsonObject) result = test_client_message (from, to->user_id, uuid, "still here");
+  g_autoptr(JsonObject) event = test_client_expect (to, "contactMessage");
+
+  g_assert_cmpstr (json_object_get_string_member (result, "delivered"), ==, "online");
+  g_assert_cmpstr (json_object_get_string_member (event, "uuid"), ==, uuid);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "from"), "id"),
+                   ==, from->user_id);
+}
+
+static int
+run_binary (const char * const *args,
+            const char         *input,
+            char              **out,
+            char              **err)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("CONFAB_SERVER"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+
+  return g_subprocess_get_exit_status (process);
+}
+
+/* hello / welcome */
+
+static void
+test_hello (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) client = test_client_connect (server);
+  g_autoptr(TestClient) old = test_client_connect (server);
+  g_autoptr(TestClient) early = test_client_connect (server);
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(JsonObject) error = NULL;
+  g_autoptr(JsonObject) error2 = NULL;
+  JsonObject *limits;
+
+  /* Anything before hello is WRONG_STATE. */
+  test_client_request (early, "register", "\"uri\":\"apiKey:x\"");
+  error2 = test_client_expect_error (early, 1, "WRONG_STATE");
+
+  welcome = test_client_hello (client);
+  g_assert_cmpint (json_object_get_int_member (welcome, "version"), ==, 1);
+  g_assert_cmpuint (strlen (json_object_get_string_member (welcome, "sessionId")), >, 0);
+  g_assert_cmpuint (strlen (json_object_get_string_member (welcome, "resumeToken")), ==, 43);
+  g_assert_cmpint (json_object_get_int_member (welcome, "heartbeatMs"), ==, 15000);
+  g_assert_cmpint (json_object_get_int_member (welcome, "idleTimeoutMs"), ==, 45000);
+  g_assert_cmpint (json_object_get_int_member (welcome, "graceMs"), ==, 30000);
+  g_assert_cmpint (json_object_get_int_member (welcome, "serverTime"), >, 1600000000000);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (welcome, "iceServers")), ==, 0);
+  limits = json_object_get_object_member (welcome, "limits");
+  g_assert_cmpint (json_object_get_int_member (limits, "maxFrameBytes"), ==, 65536);
+  g_assert_cmpint (json_object_get_int_member (limits, "maxStringBytes"), ==, 4096);
+  g_assert_cmpint (json_object_get_int_member (limits, "maxTextBytes"), ==, 16384);
+  g_assert_cmpint (json_object_get_int_member (limits, "maxDataBytes"), ==, 32768);
+  g_assert_cmpint (json_object_get_int_member (limits, "ratePerSecond"), ==, 50);
+  g_assert_cmpint (json_object_get_int_member (limits, "rateBurst"), ==, 200);
+
+  /* A second hello is WRONG_STATE. */
+  test_client_send (client, "{\"type\":\"hello\",\"versions\":[1]}");
+  error = test_client_expect_error (client, 0, "WRONG_STATE");
+  test_client_assert_quiet (client);
+
+  /* No version in common: UNSUPPORTED_VERSION, then close 1000. */
+  {
+    g_autoptr(JsonObject) unsupported = NULL;
+
+    test_client_send (old, "{\"type\":\"hello\",\"versions\":[7,8]}");
+    unsupported = test_client_expect_error (old, 0, "UNSUPPORTED_VERSION");
+    g_assert_cmpint (test_client_wait_closed (old), ==, 1000);
+  }
+}
+
+/* register */
+
+static void
+test_register_guest (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) anonymous = test_client_connect (server);
+  g_autoptr(TestClient) named = test_client_connect (server);
+  g_autoptr(TestClient) intruder = test_client_connect (server);
+  g_autoptr(TestClient) wrong_key = test_client_connect (server);
+  g_autoptr(JsonObject) data = NULL;
+  g_autoptr(JsonObject) data2 = NULL;
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(JsonObject) welcome2 = NULL;
+  gint64 id;
+
+  data = test_client_register_guest (anonymous, server, NULL);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (data, "userId"), "guest-"));
+  g_assert_cmpuint (strlen (json_object_get_string_member (data, "userId")), ==, 6 + 12);
+  g_assert_cmpstr (json_object_get_string_member (data, "username"), ==,
+                   json_object_get_string_member (data, "userId"));
+  g_assert_nonnull (json_object_get_object_member (data, "userData"));
+
+  /* With a chosen id, name and user data. */
+  welcome = test_client_hello (named);
+  {
+    g_autofree char *members = g_strdup_printf ("\"uri\":\"apiKey:%s\",\"userId\":\"alice\","
+                                                "\"username\":\"Alice A.\",\"userData\":{\"color\":\"red\"}",
+                                                confab_test_server_get_api_key (server));
+    g_autoptr(JsonObject) result = NULL;
+    JsonObject *result_data;
+
+    id = test_client_request (named, "register", members);
+    result = test_client_expect (named, "result");
+    g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+    result_data = json_object_get_object_member (result, "data");
+    g_assert_cmpstr (json_object_get_string_member (result_data, "userId"), ==, "alice");
+    g_assert_cmpstr (json_object_get_string_member (result_data, "username"), ==, "Alice A.");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (result_data, "userData"),
+                                                    "color"), ==, "red");
+    g_assert_cmpstr (json_object_get_string_member (result_data, "kind"), ==, "guest");
+  }
+
+  /* Registering twice is WRONG_STATE. */
+  {
+    g_autofree char *members = g_strdup_printf ("\"uri\":\"apiKey:%s\"", confab_test_server_get_api_key (server));
+    g_autoptr(JsonObject) error = NULL;
+
+    id = test_client_request (named, "register", members);
+    error = test_client_expect_error (named, id, "WRONG_STATE");
+  }
+
+  /* An id held by a live session is NOT_ALLOWED. */
+  welcome2 = test_client_hello (intruder);
+  {
+    g_autofree char *members = g_strdup_printf ("\"uri\":\"apiKey:%s\",\"userId\":\"alice\"",
+                                                confab_test_server_get_api_key (server));
+    g_autoptr(JsonObject) error = NULL;
+    g_autoptr(JsonObject) error2 = NULL;
+
+    id = test_client_request (intruder, "register", members);
+    error = test_client_expect_error (intruder, id, "NOT_ALLOWED");
+
+    /* Sending before registering is UNAUTHORIZED. */
+    id = test_client_request (intruder, "contactMessage",
+                              "\"to\":\"alice\",\"uuid\":\"" UUID_A "\",\"text\":\"hi\"");
+    error2 = test_client_expect_error (intruder, id, "UNAUTHORIZED");
+  }
+
+  /* A wrong API key is INVALID_CREDENTIALS, and the connection may try again. */
+  {
+    g_autoptr(JsonObject) w = test_client_hello (wrong_key);
+    g_autoptr(JsonObject) error = NULL;
+
+    id = test_client_request (wrong_key, "register", "\"uri\":\"apiKey:not-the-key\"");
+    error = test_client_expect_error (wrong_key, id, "INVALID_CREDENTIALS");
+
+    id = test_client_request (wrong_key, "register", "\"uri\":\"nope:x\"");
+    g_clear_pointer (&error, json_object_unref);
+    error = test_client_expect_error (wrong_key, id, "BAD_PARAMETER");
+    g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, "uri");
+  }
+
+  /* The refused connection may register with another id. */
+  {
+    g_autofree char *members = g_strdup_printf ("\"uri\":\"apiKey:%s\",\"userId\":\"bob\"",
+                                                confab_test_server_get_api_key (server));
+
+    id = test_client_request (intruder, "register", members);
+    data2 = test_client_expect (intruder, "result");
+    g_assert_cmpint (json_object_get_int_member (data2, "re"), ==, id);
+    intruder->user_id = g_strdup ("bob");
+    g_free (named->user_id);
+    named->user_id = g_strdup ("alice");
+  }
+  assert_round_trip (intruder, named, 1);
+}
+
+static void
+test_register_account (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) client = test_client_connect (server);
+  g_autoptr(TestClient) guest = test_client_connect (server);
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(JsonObject) welcome2 = NULL;
+  g_autoptr(JsonObject) data = NULL;
+  gint64 id;
+
+  confab_test_server_add_user (server, "carol", "s3cret pass");
+
+  welcome = test_client_hello (client);
+
+  {
+    g_autoptr(JsonObject) e1 = NULL;
+    g_autoptr(JsonObject) e2 = NULL;
+    g_autoptr(JsonObject) e3 = NULL;
+
+    id = test_client_request (client, "register", "\"uri\":\"confab:carol\",\"password\":\"wrong\"");
+    e1 = test_client_expect_error (client, id, "INVALID_CREDENTIALS");
+    id = test_client_request (client, "register", "\"uri\":\"confab:nobody\",\"password\":\"wrong\"");
+    e2 = test_client_expect_error (client, id, "INVALID_CREDENTIALS");
+    /* Same message either way: it does not tell which. */
+    g_assert_cmpstr (json_object_get_string_member (e1, "message"), ==,
+                     json_object_get_string_member (e2, "message"));
+    id = test_client_request (client, "register", "\"uri\":\"confab:carol\"");
+    e3 = test_client_expect_error (client, id, "BAD_PARAMETER");
+    g_assert_cmpstr (json_object_get_string_member (e3, "field"), ==, "password");
+  }
+
+  id = test_client_request (client, "register", "\"uri\":\"confab:carol\",\"password\":\"s3cret pass\"");
+  {
+    g_autoptr(JsonObject) result = test_client_expect (client, "result");
+    JsonObject *result_data = json_object_get_object_member (result, "data");
+
+    g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+    g_assert_cmpstr (json_object_get_string_member (result_data, "userId"), ==, "carol");
+    g_assert_cmpstr (json_object_get_string_member (result_data, "kind"), ==, "account");
+  }
+  g_free (client->user_id);
+  client->user_id = g_strdup ("carol");
+
+  /* A guest may not take an account's id. */
+  welcome2 = test_client_hello (guest);
+  {
+    g_autofree char *members = g_strdup_printf ("\"uri\":\"apiKey:%s\",\"userId\":\"carol\"",
+                                                confab_test_server_get_api_key (server));
+    g_autoptr(JsonObject) error = NULL;
+
+    id = test_client_request (guest, "register", members);
+    error = test_client_expect_error (guest, id, "NOT_ALLOWED");
+  }
+
+  {
+    g_autofree char *members = g_strdup_printf ("\"uri\":\"apiKey:%s\",\"userId\":\"dave\"",
+                                                confab_test_server_get_api_key (server));
+
+    id = test_client_request (guest, "register", members);
+    data = test_client_expect (guest, "result");
+    g_assert_cmpint (json_object_get_int_member (data, "re"), ==, id);
+    guest->user_id = g_strdup ("dave");
+  }
+  assert_round_trip (guest, client, 1);
+  assert_round_trip (client, guest, 2);
+}
+
+/* routing */
+
+static void
+test_routing (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) alice = test_client_connect (server);
+  g_autoptr(TestClient) bob = test_client_connect (server);
+  g_autoptr(JsonObject) a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) b = test_client_register_guest (bob, server, "bob");
+  gint64 id;
+
+  /* contactMessage, with a forged from that the server ignores */
+  id = test_client_request (alice, "contactMessage",
+                            "\"to\":\"bob\",\"uuid\":\"" UUID_A "\",\"text\":\"hello \\\"bob\\\"\\n\","
+                            "\"from\":{\"id\":\"mallory\"}");
+  {
+    g_autoptr(JsonObject) result = test_client_expect (alice, "result");
+    g_autoptr(JsonObject) event = test_client_expect (bob, "contactMessage");
+    JsonObject *data = json_object_get_object_member (result, "data");
+    JsonObject *from = json_object_get_object_member (event, "from");
+
+    g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+    g_assert_cmpstr (json_object_get_string_member (data, "uuid"), ==, UUID_A);
+    g_assert_cmpstr (json_object_get_string_member (data, "delivered"), ==, "online");
+    g_assert_false (json_object_has_member (data, "duplicate"));
+    g_assert_cmpint (json_object_get_int_member (event, "seq"), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (from, "id"), ==, "alice");
+    g_assert_cmpstr (json_object_get_string_member (from, "username"), ==, "alice name");
+    g_assert_cmpstr (json_object_get_string_member (event, "uuid"), ==, UUID_A);
+    g_assert_cmpstr (json_object_get_string_member (event, "text"), ==, "hello \"bob\"\n");
+    g_assert_cmpint (json_object_get_int_member (event, "time"), ==,
+                     json_object_get_int_member (data, "time"));
+    g_assert_false (json_object_has_member (event, "offline"));
+  }
+
+  /* contactData */
+  id = test_client_request (alice, "contactData",
+                            "\"to\":\"bob\",\"uuid\":\"" UUID_B "\",\"content\":{\"n\":[1,2,{\"x\":null}]}");
+  {
+    g_autoptr(JsonObject) result = test_client_expect (alice, "result");
+    g_autoptr(JsonObject) event = test_client_expect (bob, "contactData");
+    JsonObject *content = json_object_get_object_member (event, "content");
+
+    g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+    g_assert_cmpint (json_array_get_length (json_object_get_array_member (content, "n")), ==, 3);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "from"), "id"),
+                     ==, "alice");
+  }
+
+  /* customEvent, with and without content */
+  id = test_client_request (bob, "customEvent",
+                            "\"to\":\"alice\",\"uuid\":\"" UUID_C "\",\"event\":\"wave\",\"content\":{\"hand\":\"left\"}");
+  {
+    g_autoptr(JsonObject) result = test_client_expect (bob, "result");
+    g_autoptr(JsonObject) event = test_client_expect (alice, "customEvent");
+
+    g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+    g_assert_cmpstr (json_object_get_string_member (event, "event"), ==, "wave");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "content"), "hand"),
+                     ==, "left");
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "from"), "id"),
+                     ==, "bob");
+  }
+  id = test_client_request (bob, "customEvent", "\"to\":\"alice\",\"uuid\":\"" UUID_D "\",\"event\":\"nod\"");
+  {
+    g_autoptr(JsonObject) result = test_client_expect (bob, "result");
+    g_autoptr(JsonObject) event = test_client_expect (alice, "customEvent");
+
+    g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+    g_assert_false (json_object_has_member (event, "content"));
+  }
+
+  /* rawData */
+  {
+    g_autofree char *uuid = uuid_n (5);
+    g_autofree char *members = g_strdup_printf ("\"to\":\"bob\",\"uuid\":\"%s\",\"data\":\"opaque\\u0001data\"", uuid);
+    g_autoptr(JsonObject) result = NULL;
+    g_autoptr(JsonObject) event = NULL;
+
+    id = test_client_request (alice, "rawData", members);
+    result = test_client_expect (alice, "result");
+    event = test_client_expect (bob, "rawData");
+    g_assert_cmpstr (json_object_get_string_member (event, "data"), ==, "opaque\001data");
+  }
+
+  /* A repeated uuid: the original answer, duplicate: true, not delivered again. */
+  id = test_client_request (alice, "contactMessage",
+                            "\"to\":\"bob\",\"uuid\":\"" UUID_A "\",\"text\":\"hello again\"");
+  {
+    g_autoptr(JsonObject) result = test_client_expect (alice, "result");
+    JsonObject *data = json_object_get_object_member (result, "data");
+
+    g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+    g_assert_true (json_object_get_boolean_member (data, "duplicate"));
+    g_assert_cmpstr (json_object_get_string_member (data, "delivered"), ==, "online");
+  }
+  assert_round_trip (alice, bob, 1);  /* bob's next event is this one, not the duplicate */
+
+  /* Unknown user: NOT_FOUND. */
+  {
+    g_autoptr(JsonObject) error = NULL;
+
+    id = test_client_request (alice, "contactMessage",
+                              "\"to\":\"nobody\",\"uuid\":\"00000000-0000-4000-8000-000000000100\",\"text\":\"anyone?\"");
+    error = test_client_expect_error (alice, id, "NOT_FOUND");
+    g_clear_pointer (&error, json_object_unref);
+    id = test_client_request (alice, "contactData",
+                              "\"to\":\"nobody\",\"uuid\":\"00000000-0000-4000-8000-000000000101\",\"content\":{}");
+    error = test_client_expect_error (alice, id, "NOT_FOUND");
+  }
+
+  /* Sending to oneself reaches one's own sessions. */
+  {
+    g_autofree char *uuid = uuid_n (6);
+    g_autofree char *members = g_strdup_printf ("\"to\":\"alice\",\"uuid\":\"%s\",\"text\":\"note to self\"", uuid);
+    g_autoptr(JsonObject) first = NULL;
+    g_autoptr(JsonObject) second = NULL;
+
+    test_client_request (alice, "contactMessage", members);
+    first = test_client_next (alice);
+    second = test_client_next (alice);
+    g_assert_true (g_str_equal (json_object_get_string_member (first, "type"), "contactMessage") ||
+                   g_str_equal (json_object_get_string_member (second, "type"), "contactMessage"));
+  }
+
+  test_client_assert_quiet (bob);
+}
+
+/* offline messages */
+
+static void
+test_offline (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) sender = test_client_connect (server);
+  g_autoptr(JsonObject) s = test_client_register_guest (sender, server, "sender");
+  gint64 id;
+
+  confab_test_server_add_user (server, "erin", "pw-erin");
+
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autofree char *uuid = uuid_n (i);
+      g_autofree char *text = g_strdup_printf ("offline %u", i);
+      g_autoptr(JsonObject) result = test_client_message (sender, "erin", uuid, text);
+
+      g_assert_cmpstr (json_object_get_string_member (result, "delivered"), ==, "stored");
+    }
+
+  /* Only messages are stored. */
+  {
+    g_autoptr(JsonObject) error = NULL;
+
+    id = test_client_request (sender, "contactData", "\"to\":\"erin\",\"uuid\":\"" UUID_D "\",\"content\":{}");
+    error = test_client_expect_error (sender, id, "NOT_FOUND");
+  }
+
+  /* A repeat of a stored message is a duplicate. */
+  {
+    g_autofree char *uuid = uuid_n (2);
+    g_autoptr(JsonObject) result = test_client_message (sender, "erin", uuid, "offline 2");
+
+    g_assert_cmpstr (json_object_get_string_member (result, "delivered"), ==, "stored");
+    g_assert_true (json_object_get_boolean_member (result, "duplicate"));
+  }
+
+  /* At sign-in, in order, marked offline; not acknowledged → again next time. */
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(TestClient) erin = test_client_connect (server);
+      g_autoptr(JsonObject) data = test_client_register_account (erin, "erin", "pw-erin");
+
+      for (guint i = 1; i <= 3; i++)
+        {
+          g_autoptr(JsonObject) event = test_client_expect (erin, "contactMessage");
+          g_autofree char *uuid = uuid_n (i);
+          g_autofree char *text = g_strdup_printf ("offline %u", i);
+
+          g_assert_cmpstr (json_object_get_string_member (event, "uuid"), ==, uuid);
+          g_assert_cmpstr (json_object_get_string_member (event, "text"), ==, text);
+          g_assert_true (json_object_get_boolean_member (event, "offline"));
+          g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "from"), "id"),
+                           ==, "sender");
+        }
+
+      if (round == 0)
+        {
+          /* disconnect without acknowledging */
+          g_autoptr(JsonObject) result = NULL;
+
+          id = test_client_request (erin, "disconnect", NULL);
+          result = test_client_expect (erin, "result");
+          g_assert_cmpint (test_client_wait_closed (erin), ==, 1000);
+        }
+      else
+        {
+          /* acknowledge, then they are gone */
+          test_client_send (erin, "{\"type\":\"ping\",\"ack\":3}");
+          g_clear_pointer (&data, json_object_unref);
+          data = test_client_expect (erin, "pong");
+          id = test_client_request (erin, "disconnect", NULL);
+          g_clear_pointer (&data, json_object_unref);
+          data = test_client_expect (erin, "result");
+          g_assert_cmpint (test_client_wait_closed (erin), ==, 1000);
+        }
+    }
+
+  {
+    g_autoptr(TestClient) erin = test_client_connect (server);
+    g_autoptr(JsonObject) data = test_client_register_account (erin, "erin", "pw-erin");
+
+    assert_round_trip (sender, erin, 1); /* the first event is a live one */
+  }
+}
+
+/* resume */
+
+static void
+test_resume (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) alice = test_client_connect (server);
+  g_autoptr(TestClient) bob = test_client_connect (server);
+  g_autoptr(TestClient) bob2 = NULL;
+  g_autoptr(TestClient) bob3 = NULL;
+  g_autoptr(JsonObject) a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) b = test_client_register_guest (bob, server, "bob");
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autofree char *token = NULL;
+  gint64 id;
+
+  for (guint i = 1; i <= 2; i++)
+    {
+      g_autofree char *uuid = uuid_n (i);
+      g_autoptr(JsonObject) result = test_client_message (alice, "bob", uuid, "before");
+      g_autoptr(JsonObject) event = test_client_expect (bob, "contactMessage");
+    }
+
+  /* bob's socket drops; his session waits */
+  token = g_strdup (bob->resume_token);
+  soup_websocket_connection_close (bob->ws, 1001, NULL);
+  test_client_wait_closed (bob);
+
+  for (guint i = 3; i <= 5; i++)
+    {
+      g_autofree char *uuid = uuid_n (i);
+      g_autoptr(JsonObject) result = test_client_message (alice, "bob", uuid, "while away");
+
+      g_assert_cmpstr (json_object_get_string_member (result, "delivered"), ==, "online");
+    }
+
+  bob2 = test_client_connect (server);
+  bob2->last_seq = 2;
+  welcome = test_client_hello (bob2);
+
+  /* lastSeq past what was sent: BAD_PARAMETER; a wrong token: NOT_FOUND */
+  {
+    g_autofree char *members = g_strdup_printf ("\"resumeToken\":\"%s\",\"lastSeq\":99", token);
+    g_autoptr(JsonObject) e1 = NULL;
+    g_autoptr(JsonObject) e2 = NULL;
+
+    id = test_client_request (bob2, "resume", members);
+    e1 = test_client_expect_error (bob2, id, "BAD_PARAMETER");
+    g_assert_cmpstr (json_object_get_string_member (e1, "field"), ==, "lastSeq");
+    id = test_client_request (bob2, "resume",
+                              "\"resumeToken\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\",\"lastSeq\":0");
+    e2 = test_client_expect_error (bob2, id, "NOT_FOUND");
+  }
+
+  {
+    g_autofree char *members = g_strdup_printf ("\"resumeToken\":\"%s\",\"lastSeq\":2", token);
+    g_autoptr(JsonObject) result = NULL;
+    JsonObject *data;
+
+    id = test_client_request (bob2, "resume", members);
+    result = test_client_expect (bob2, "result");
+    data = json_object_get_object_member (result, "data");
+    g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+    g_assert_cmpstr (json_object_get_string_member (data, "userId"), ==, "bob");
+    g_assert_cmpstr (json_object_get_string_member (data, "kind"), ==, "guest");
+    g_assert_cmpint (json_object_get_int_member (data, "replayed"), ==, 3);
+    g_assert_cmpuint (strlen (json_object_get_string_member (data, "resumeToken")), ==, 43);
+    g_assert_cmpstr (json_object_get_string_member (data, "resumeToken"), !=, token);
+  }
+
+  /* exactly the missed ones, with their original seq (test_client_expect checks 3, 4, 5) */
+  for (guint i = 3; i <= 5; i++)
+    {
+      g_autoptr(JsonObject) event = test_client_expect (bob2, "contactMessage");
+      g_autofree char *uuid = uuid_n (i);
+
+      g_assert_cmpstr (json_object_get_string_member (event, "uuid"), ==, uuid);
+    }
+  g_free (bob2->user_id);
+  bob2->user_id = g_strdup ("bob");
+  assert_round_trip (alice, bob2, 1);
+  test_client_assert_quiet (bob2);
+
+  /* The old token no longer works. */
+  bob3 = test_client_connect (server);
+  {
+    g_autoptr(JsonObject) w = test_client_hello (bob3);
+    g_autofree char *members = g_strdup_printf ("\"resumeToken\":\"%s\",\"lastSeq\":0", token);
+    g_autoptr(JsonObject) error = NULL;
+
+    id = test_client_request (bob3, "resume", members);
+    error = test_client_expect_error (bob3, id, "NOT_FOUND");
+  }
+}
+
+static void
+test_resume_takeover (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) first = test_client_connect (server);
+  g_autoptr(TestClient) second = test_client_connect (server);
+  g_autoptr(JsonObject) a = test_client_register_guest (first, server, "frank");
+  g_autoptr(JsonObject) w = test_client_hello (second);
+  g_autoptr(JsonObject) result = NULL;
+  g_autofree char *members = g_strdup_printf ("\"resumeToken\":\"%s\",\"lastSeq\":0", first->resume_token);
+
+  test_client_request (second, "resume", members);
+  result = test_client_expect (second, "result");
+  g_assert_cmpint (test_client_wait_closed (first), ==, 4002);
+}
+
+static void
+test_resume_expired (void)
+{
+  const char *args[] = { "--grace-ms", "200", NULL };
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (args);
+  g_autoptr(TestClient) alice = test_client_connect (server);
+  g_autoptr(TestClient) bob = test_client_connect (server);
+  g_autoptr(TestClient) bob2 = NULL;
+  g_autoptr(JsonObject) a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) b = test_client_register_guest (bob, server, "bob");
+  g_autoptr(JsonObject) welcome = NULL;
+  g_autoptr(JsonObject) error = NULL;
+  g_autofree char *token = g_strdup (bob->resume_token);
+  g_autofree char *members = NULL;
+  gint64 id;
+
+  soup_websocket_connection_close (bob->ws, 1001, NULL);
+  test_client_wait_closed (bob);
+
+  /* Let the grace period pass (the wait is not a measurement). */
+  {
+    gint64 until = g_get_monotonic_time () + 600 * 1000;
+
+    while (g_get_monotonic_time () < until)
+      {
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (1000);
+      }
+  }
+
+  bob2 = test_client_connect (server);
+  welcome = test_client_hello (bob2);
+  members = g_strdup_printf ("\"resumeToken\":\"%s\",\"lastSeq\":0", token);
+  id = test_client_request (bob2, "resume", members);
+  error = test_client_expect_error (bob2, id, "NOT_FOUND");
+
+  /* bob (a guest) is gone: a message to him is NOT_FOUND */
+  {
+    g_autoptr(JsonObject) e2 = NULL;
+
+    id = test_client_request (alice, "contactMessage", "\"to\":\"bob\",\"uuid\":\"" UUID_A "\",\"text\":\"?\"");
+    e2 = test_client_expect_error (alice, id, "NOT_FOUND");
+  }
+
+  /* the same connection may register instead */
+  {
+    g_autofree char *reg = g_strdup_printf ("\"uri\":\"apiKey:%s\",\"userId\":\"bob\"",
+                                            confab_test_server_get_api_key (server));
+    g_autoptr(JsonObject) result = NULL;
+
+    id = test_client_request (bob2, "register", reg);
+    result = test_client_expect (bob2, "result");
+    g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+  }
+}
+
+/* bad input */
+
+static void
+test_bad_input (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) bad = test_client_connect (server);
+  g_autoptr(TestClient) alice = test_client_connect (server);
+  g_autoptr(TestClient) bob = test_client_connect (server);
+  g_autoptr(JsonObject) x = test_client_register_guest (bad, server, "mallory");
+  g_autoptr(JsonObject) a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) b = test_client_register_guest (bob, server, "bob");
+  g_autoptr(JsonObject) e = NULL;
+  g_autofree char *huge = NULL;
+  g_autofree char *long_text = NULL;
+  g_autofree char *long_name = NULL;
+  guint round = 0;
+  gint64 id;
+
+  /* malformed JSON */
+  test_client_send (bad, "{\"type\":\"contactMessage\",");
+  e = test_client_expect_error (bad, 0, "BAD_FORMAT");
+  assert_round_trip (alice, bob, round++);
+
+  /* not an object */
+  g_clear_pointer (&e, json_object_unref);
+  test_client_send (bad, "[1,2,3]");
+  e = test_client_expect_error (bad, 0, "BAD_FORMAT");
+
+  /* unknown type */
+  g_clear_pointer (&e, json_object_unref);
+  test_client_send (bad, "{\"type\":\"launchMissiles\",\"id\":5}");
+  e = test_client_expect_error (bad, -1, "UNKNOWN_TYPE");
+  assert_round_trip (alice, bob, round++);
+
+  /* a server-only type from a client */
+  g_clear_pointer (&e, json_object_unref);
+  test_client_send (bad, "{\"type\":\"welcome\"}");
+  e = test_client_expect_error (bad, -1, "UNKNOWN_TYPE");
+
+  /* wrong-typed field */
+  g_clear_pointer (&e, json_object_unref);
+  id = test_client_request (bad, "contactMessage", "\"to\":\"bob\",\"uuid\":\"" UUID_A "\",\"text\":5");
+  e = test_client_expect_error (bad, id, "BAD_PARAMETER");
+  g_assert_cmpstr (json_object_get_string_member (e, "field"), ==, "text");
+  assert_round_trip (alice, bob, round++);
+
+  /* missing field */
+  g_clear_pointer (&e, json_object_unref);
+  id = test_client_request (bad, "contactMessage", "\"to\":\"bob\",\"text\":\"hi\"");
+  e = test_client_expect_error (bad, id, "BAD_PARAMETER");
+  g_assert_cmpstr (json_object_get_string_member (e, "field"), ==, "uuid");
+
+  /* bad uuid */
+  g_clear_pointer (&e, json_object_unref);
+  id = test_client_request (bad, "contactMessage", "\"to\":\"bob\",\"uuid\":\"not-a-uuid\",\"text\":\"hi\"");
+  e = test_client_expect_error (bad, id, "BAD_PARAMETER");
+  g_assert_cmpstr (json_object_get_string_member (e, "field"), ==, "uuid");
+
+  /* over-long text */
+  long_text = g_strnfill (16385, 'x');
+  g_clear_pointer (&e, json_object_unref);
+  test_client_send (bad, "{\"type\":\"contactMessage\",\"id\":77,\"to\":\"bob\",\"uuid\":\"" UUID_B "\",\"text\":\"%s\"}",
+                    long_text);
+  e = test_client_expect_error (bad, 77, "TOO_LARGE");
+  g_assert_cmpstr (json_object_get_string_member (e, "field"), ==, "text");
+  assert_round_trip (alice, bob, round++);
+
+  /* over-long event name */
+  long_name = g_strnfill (65, 'n');
+  g_clear_pointer (&e, json_object_unref);
+  test_client_send (bad, "{\"type\":\"customEvent\",\"id\":78,\"to\":\"bob\",\"uuid\":\"" UUID_B "\",\"event\":\"%s\"}",
+                    long_name);
+  e = test_client_next (bad);
+  g_assert_cmpstr (json_object_get_string_member (e, "type"), ==, "error");
+  g_assert_cmpint (json_object_get_int_member (e, "re"), ==, 78);
+  g_assert_cmpstr (json_object_get_string_member (e, "field"), ==, "event");
+
+  /* oversized frame */
+  huge = g_strnfill (70000, ' ');
+  memcpy (huge, "{\"type\":\"ping\"}", strlen ("{\"type\":\"ping\"}"));
+  g_clear_pointer (&e, json_object_unref);
+  test_client_send_bytes (bad, SOUP_WEBSOCKET_DATA_TEXT, huge, 70000);
+  e = test_client_expect_error (bad, 0, "TOO_LARGE");
+  assert_round_trip (alice, bob, round++);
+
+  /* binary frame */
+  g_clear_pointer (&e, json_object_unref);
+  test_client_send_bytes (bad, SOUP_WEBSOCKET_DATA_BINARY, "\x01\x02\x03", 3);
+  e = test_client_expect_error (bad, 0, "BAD_FORMAT");
+
+  /* None of it reached anyone, and the offender still works. */
+  test_client_assert_quiet (bob);
+  test_client_assert_quiet (alice);
+  assert_round_trip (bad, bob, round++);
+  g_assert_false (bad->closed);
+}
+
+static void
+test_flood (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) flooder = test_client_connect (server);
+  g_autoptr(TestClient) alice = test_client_connect (server);
+  g_autoptr(TestClient) bob = test_client_connect (server);
+  g_autoptr(JsonObject) x = test_client_register_guest (flooder, server, "flooder");
+  g_autoptr(JsonObject) a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) b = test_client_register_guest (bob, server, "bob");
+  guint results = 0, limited = 0;
+
+  for (guint i = 0; i < 400 && soup_websocket_connection_get_state (flooder->ws) == SOUP_WEBSOCKET_STATE_OPEN; i++)
+    test_client_send (flooder, "{\"type\":\"customEvent\",\"id\":%u,\"to\":\"flooder\","
+                      "\"uuid\":\"00000000-0000-4000-8000-%012x\",\"event\":\"spam\"}", i + 1, i);
+
+  /* Until the close: results, events to itself, then RATE_LIMITED answers. */
+  while (!flooder->closed || flooder->frames.length > 0)
+    {
+      g_autoptr(JsonObject) frame = NULL;
+      const char *type;
+
+      if (flooder->frames.length == 0)
+        {
+          g_main_context_iteration (NULL, TRUE);
+          continue;
+        }
+      frame = g_queue_pop_head (&flooder->frames);
+      type = json_object_get_string_member (frame, "type");
+      if (g_str_equal (type, "result"))
+        results++;
+      else if (g_str_equal (type, "error"))
+        {
+          g_assert_cmpstr (json_object_get_string_member (frame, "code"), ==, "RATE_LIMITED");
+          limited++;
+        }
+    }
+
+  g_assert_cmpint (flooder->close_code, ==, 1008);
+  g_assert_cmpuint (limited, >, 0);
+  g_assert_cmpuint (results, >=, 1);
+  g_assert_cmpuint (results, <=, 400 - limited);
+
+  assert_round_trip (alice, bob, 1);
+  assert_round_trip (bob, alice, 2);
+}
+
+static void
+test_frame_far_too_large (void)
+{
+  const char *args[] = { "--max-frame-bytes", "1024", "--max-string-bytes", "512",
+                         "--max-text-bytes", "512", "--max-data-bytes", "512", NULL };
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (args);
+  g_autoptr(TestClient) bad = test_client_connect (server);
+  g_autoptr(JsonObject) welcome = test_client_hello (bad);
+  g_autofree char *huge = g_strnfill (5000, ' ');
+
+  huge[0] = '{';
+  huge[4999] = '}';
+  test_client_send_bytes (bad, SOUP_WEBSOCKET_DATA_TEXT, huge, 5000);
+  g_assert_cmpint (test_client_wait_closed (bad), ==, 1009);
+}
+
+static void
+test_idle_timeout (void)
+{
+  const char *args[] = { "--heartbeat-ms", "100", "--idle-timeout-ms", "300", NULL };
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (args);
+  g_autoptr(TestClient) quiet = test_client_connect (server);
+  g_autoptr(JsonObject) welcome = test_client_hello (quiet);
+
+  g_assert_cmpint (json_object_get_int_member (welcome, "idleTimeoutMs"), ==, 300);
+  g_assert_cmpint (test_client_wait_closed (quiet), ==, 4000);
+}
+
+/* healthz, shutdown */
+
+static char *
+get_healthz (ConfabTestServer *server)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/healthz", confab_test_server_get_port (server));
+  g_autoptr(SoupMessage) message = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  body = soup_session_send_and_read (session, message, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (soup_message_get_status (message), ==, 200);
+
+  return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+static void
+test_healthz (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) client = test_client_connect (server);
+  g_autofree char *before = get_healthz (server);
+  g_autofree char *after = NULL;
+  g_autoptr(JsonObject) data = NULL;
+
+  g_assert_cmpstr (before, ==, "{\"status\":\"ok\",\"sessions\":0}");
+  data = test_client_register_guest (client, server, NULL);
+  after = get_healthz (server);
+  g_assert_cmpstr (after, ==, "{\"status\":\"ok\",\"sessions\":1}");
+}
+
+static void
+test_sigterm (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) sender = test_client_connect (server);
+  g_autoptr(TestClient) gina = test_client_connect (server);
+  g_autoptr(TestClient) gina2 = NULL;
+  g_autoptr(JsonObject) s = test_client_register_guest (sender, server, "sender");
+  g_autoptr(JsonObject) g = NULL;
+  g_autoptr(JsonObject) g2 = NULL;
+
+  confab_test_server_add_user (server, "gina", "pw-gina");
+  g = test_client_register_account (gina, "gina", "pw-gina");
+  {
+    g_autoptr(JsonObject) result = test_client_message (sender, "gina", UUID_A, "unacknowledged");
+    g_autoptr(JsonObject) event = test_client_expect (gina, "contactMessage");
+  }
+
+  /* SIGTERM: close 1001 to everyone, exit status 0 (asserted by the harness). */
+  confab_test_server_stop (server);
+  g_assert_cmpint (test_client_wait_closed (sender), ==, 1001);
+  g_assert_cmpint (test_client_wait_closed (gina), ==, 1001);
+
+  /* The unacknowledged message of the account was kept. */
+  confab_test_server_restart (server);
+  gina2 = test_client_connect (server);
+  g2 = test_client_register_account (gina2, "gina", "pw-gina");
+  {
+    g_autoptr(JsonObject) event = test_client_expect (gina2, "contactMessage");
+
+    g_assert_cmpstr (json_object_get_string_member (event, "uuid"), ==, UUID_A);
+    g_assert_true (json_object_get_boolean_member (event, "offline"));
+  }
+}
+
+/* command line */
+
+static void
+test_user_admin (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-admin-XXXXXX", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *db = g_build_filename (dir, "confab.db", NULL);
+  g_autofree char *wal = g_build_filename (dir, "confab.db-wal", NULL);
+  g_autofree char *shm = g_build_filename (dir, "confab.db-shm", NULL);
+
+  {
+    const char *args[] = { "user", "add", "henry", "--data-dir", dir, NULL };
+
+    g_assert_cmpint (run_binary (args, "pw henry\n", &out, &err), ==, 0);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_binary (args, "again\n", &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "already exists"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "user", "add", "iris", "--data-dir", dir, NULL };
+
+    g_assert_cmpint (run_binary (args, "", &out, &err), ==, 2);
+    g_assert_nonnull (strstr (err, "password"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_binary (args, "pw iris\n", &out, &err), ==, 0);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "user", "add", "bad login!", "--data-dir", dir, NULL };
+
+    g_assert_cmpint (run_binary (args, "pw\n", &out, &err), ==, 2);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "user", "list", "--data-dir", dir, NULL };
+
+    g_assert_cmpint (run_binary (args, NULL, &out, &err), ==, 0);
+    g_assert_cmpstr (out, ==, "henry\niris\n");
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "user", "remove", "henry", "--data-dir", dir, NULL };
+
+    g_assert_cmpint (run_binary (args, NULL, &out, &err), ==, 0);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run_binary (args, NULL, &out, &err), ==, 1);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  {
+    const char *args[] = { "user", "list", "--data-dir", dir, NULL };
+
+    g_assert_cmpint (run_binary (args, NULL, &out, &err), ==, 0);
+    g_assert_cmpstr (out, ==, "iris\n");
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+
+  g_unlink (wal);
+  g_unlink (shm);
+  g_unlink (db);
+  g_rmdir (dir);
+}
+
+static void
+assert_bad_config (const char *contents,
+                   const char *extra_option,
+                   const char *extra_value,
+                   const char *expected)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "bad.conf", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { "--config", path, "--port", "1", "--data-dir", dir,
+                         extra_option, extra_value, NULL };
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  g_assert_cmpint (run_binary (args, NULL, &out, &err), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  if (strstr (err, expected) == NULL)
+    g_error ("expected '%s' in: %s", expected, err);
+
+  g_unlink (path);
+  g_rmdir (dir);  /* nothing was created in it: the database was never opened */
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_bad_config (void)
+{
+  assert_bad_config ("[server]\nport=eighty\n", NULL, NULL, "port");
+  assert_bad_config ("[limits]\nmax-frame-bytes=-5\n", NULL, NULL, "max-frame-bytes");
+  assert_bad_config ("[session]\nheartbeat-ms=20000\nidle-timeout-ms=10000\n", NULL, NULL, "idle-timeout-ms");
+  assert_bad_config ("[server]\nlisten=not-an-address\n", NULL, NULL, "listen");
+  assert_bad_config ("[server]\nprot=8470\n", NULL, NULL, "prot");
+  assert_bad_config ("not a key file", NULL, NULL, "bad.conf");
+  assert_bad_config ("[server]\nport=8470\n", "--rate-per-second", "0", "rate-per-second");
+  assert_bad_config ("[server]\nport=8470\n", "--no-such-option", "1", "no-such-option");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/server/hello", test_hello);
+  g_test_add_func ("/server/register/guest", test_register_guest);
+  g_test_add_func ("/server/register/account", test_register_account);
+  g_test_add_func ("/server/routing", test_routing);
+  g_test_add_func ("/server/offline", test_offline);
+  g_test_add_func ("/server/resume/replay", test_resume);
+  g_test_add_func ("/server/resume/takeover", test_resume_takeover);
+  g_test_add_func ("/server/resume/expired", test_resume_expired);
+  g_test_add_func ("/server/bad-input/answers", test_bad_input);
+  g_test_add_func ("/server/bad-input/flood", test_flood);
+  g_test_add_func ("/server/bad-input/far-too-large", test_frame_far_too_large);
+  g_test_add_func ("/server/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/server/healthz", test_healthz);
+  g_test_add_func ("/server/sigterm", test_sigterm);
+  g_test_add_func ("/server/cli/user", test_user_admin);
+  g_test_add_func ("/server/cli/bad-config", test_bad_config);
+
+  return g_test_run ();
+}

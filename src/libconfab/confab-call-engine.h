@@ -4,12 +4,19 @@
 #pragma once
 
 #include "confab-call.h"
+#include "confab-stream.h"
 
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
 typedef struct _ConfabCallEngine ConfabCallEngine;
+
+typedef enum {
+  CONFAB_CALL_MEDIA_STATE_CONNECTED,
+  CONFAB_CALL_MEDIA_STATE_DISCONNECTED,
+  CONFAB_CALL_MEDIA_STATE_FAILED,
+} ConfabCallMediaState;
 
 /* What the call does for its engine (confab-call.c). All run in the call's main context. */
 void              _confab_call_on_media_send_sdp       (ConfabCall            *call,
@@ -20,7 +27,9 @@ void              _confab_call_on_media_send_ice       (ConfabCall            *c
                                                         const char            *mid,
                                                         const char            *candidate);
 void              _confab_call_on_media_connected      (ConfabCall            *call,
-                                                        gboolean               connected);
+                                                        ConfabCallMediaState   state);
+void              _confab_call_on_media_stream_updated (ConfabCall            *call,
+                                                        ConfabStream          *stream);
 void              _confab_call_on_media_stream_added   (ConfabCall            *call,
                                                         ConfabStream          *stream);
 void              _confab_call_on_media_stream_removed (ConfabCall            *call,
@@ -67,6 +76,7 @@ gboolean          _confab_call_engine_start_recording  (ConfabStream          *s
                                                         const char            *filename,
                                                         GError               **error);
 ConfabRecordInformation *_confab_call_engine_stop_recording (ConfabStream     *stream,
+                                                        ConfabRecordMode       mode,
                                                         GError               **error);
 void              _confab_call_engine_create_screen_async  (GCancellable      *cancellable,
                                                             GAsyncReadyCallback callback,

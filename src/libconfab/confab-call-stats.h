@@ -10,6 +10,7 @@
 #include <glib-object.h>
 
 #include "confab-enums.h"
+#include "confab-media.h"
 
 G_BEGIN_DECLS
 

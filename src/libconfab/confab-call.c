@@ -9,6 +9,7 @@
 #include "confab-call-engine.h"
 #include "confab-contact.h"
 #include "confab-enum-types.h"
+#include "confab-media-enum-types.h"
 #include "confab-error.h"
 #include "confab-session-private.h"
 
@@ -65,6 +66,7 @@ struct _ConfabCall
   ConfabCallDirection  direction;
   ConfabCallMedia      media;
   ConfabCallQuality    quality;
+  ConfabRecordMode     record_mode;
   gboolean             audio_enabled;
   gboolean             video_enabled;
   gboolean             media_connected;
@@ -426,23 +428,35 @@ _confab_call_on_media_send_ice (ConfabCall *self,
 }
 
 void
-_confab_call_on_media_connected (ConfabCall *self,
-                              gboolean    connected)
+_confab_call_on_media_connected (ConfabCall           *self,
+                                 ConfabCallMediaState  state)
 {
   if (self->status != CONFAB_CALL_STATUS_ONGOING)
     return;
 
-  self->media_connected = connected;
-  if (connected)
+  self->media_connected = state == CONFAB_CALL_MEDIA_STATE_CONNECTED;
+  if (self->media_connected)
     {
+      g_debug ("Call %s: media connected", self->id);
       clear_source (&self->media_timeout);
       return;
     }
 
-  /* lost: the caller restarts ICE; either side gives up after the bound */
-  if (self->direction == CONFAB_CALL_DIRECTION_OUTGOING && self->engine != NULL)
+  /* lost: ICE may come back by itself from "disconnected"; after "failed" the caller
+   * restarts it. Either side gives up after the bound. */
+  g_debug ("Call %s: media %s", self->id, state == CONFAB_CALL_MEDIA_STATE_FAILED ? "failed" : "disconnected");
+  if (state == CONFAB_CALL_MEDIA_STATE_FAILED &&
+      self->direction == CONFAB_CALL_DIRECTION_OUTGOING && self->engine != NULL)
     _confab_call_engine_restart_ice (self->engine);
   arm_media_timeout (self);
+}
+
+void
+_confab_call_on_media_stream_updated (ConfabCall   *self,
+                                      ConfabStream *stream)
+{
+  if (self->status == CONFAB_CALL_STATUS_ONGOING)
+    g_signal_emit (self, signals[SIGNAL_REMOTE_STREAM_UPDATED], 0, stream);
 }
 
 void
@@ -460,7 +474,7 @@ void
 _confab_call_on_media_stream_removed (ConfabCall   *self,
                                    ConfabStream *stream)
 {
-  g_autoptr(GObject) hold = g_object_ref (G_OBJECT (stream));
+  g_autoptr(ConfabStream) hold = g_object_ref (stream);
 
   if (g_ptr_array_remove (self->received_streams, stream))
     g_signal_emit (self, signals[SIGNAL_STREAM_REMOVED], 0, stream);
@@ -872,36 +886,36 @@ confab_call_class_init (ConfabCallClass *klass)
   /**
    * ConfabCall::stream-added:
    * @self: the call
-   * @stream: (type GObject): the #ConfabStream received
+   * @stream: the #ConfabStream received
    *
    * Remote media arrived.
    */
   signals[SIGNAL_STREAM_ADDED] =
     g_signal_new ("stream-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_OBJECT);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CONFAB_TYPE_STREAM);
 
   /**
    * ConfabCall::stream-removed:
    * @self: the call
-   * @stream: (type GObject): the #ConfabStream that ended
+   * @stream: the #ConfabStream that ended
    *
    * Remote media ended.
    */
   signals[SIGNAL_STREAM_REMOVED] =
     g_signal_new ("stream-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_OBJECT);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CONFAB_TYPE_STREAM);
 
   /**
    * ConfabCall::remote-stream-updated:
    * @self: the call
-   * @stream: (type GObject): the received #ConfabStream
+   * @stream: the received #ConfabStream
    *
    * The other party muted or unmuted its audio or video: the stream's
    * `audio-enabled` and `video-enabled` say what it sends now.
    */
   signals[SIGNAL_REMOTE_STREAM_UPDATED] =
     g_signal_new ("remote-stream-updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_OBJECT);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, CONFAB_TYPE_STREAM);
 
   /**
    * ConfabCall::stats-update:
@@ -953,7 +967,7 @@ _confab_call_new (ConfabSession       *session,
   self->direction = direction;
   self->media = media;
   if (stream != NULL)
-    g_ptr_array_add (self->published_streams, g_object_ref (G_OBJECT (stream)));
+    g_ptr_array_add (self->published_streams, g_object_ref (stream));
 
   return self;
 }
@@ -1105,7 +1119,7 @@ copy_streams (GPtrArray *streams)
  * confab_call_get_published_streams:
  * @self: a #ConfabCall
  *
- * Returns: (transfer container) (element-type GObject): the local #ConfabStreams this
+ * Returns: (transfer container) (element-type ConfabStream): the local #ConfabStreams this
  *   call sends
  */
 GPtrArray *
@@ -1119,7 +1133,7 @@ confab_call_get_published_streams (ConfabCall *self)
  * confab_call_get_received_streams:
  * @self: a #ConfabCall
  *
- * Returns: (transfer container) (element-type GObject): the remote #ConfabStreams
+ * Returns: (transfer container) (element-type ConfabStream): the remote #ConfabStreams
  *   this call receives
  */
 GPtrArray *
@@ -1239,7 +1253,7 @@ confab_call_add_stream_async (ConfabCall          *self,
   g_autoptr(GError) error = NULL;
 
   g_return_if_fail (CONFAB_IS_CALL (self));
-  g_return_if_fail (G_IS_OBJECT (stream));
+  g_return_if_fail (CONFAB_IS_STREAM (stream));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, confab_call_add_stream_async);
@@ -1251,7 +1265,7 @@ confab_call_add_stream_async (ConfabCall          *self,
       return;
     }
 
-  g_ptr_array_add (self->published_streams, g_object_ref (G_OBJECT (stream)));
+  g_ptr_array_add (self->published_streams, g_object_ref (stream));
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1296,8 +1310,8 @@ confab_call_replace_published_stream_async (ConfabCall          *self,
   guint index;
 
   g_return_if_fail (CONFAB_IS_CALL (self));
-  g_return_if_fail (G_IS_OBJECT (old_stream));
-  g_return_if_fail (G_IS_OBJECT (new_stream));
+  g_return_if_fail (CONFAB_IS_STREAM (old_stream));
+  g_return_if_fail (CONFAB_IS_STREAM (new_stream));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, confab_call_replace_published_stream_async);
@@ -1316,7 +1330,7 @@ confab_call_replace_published_stream_async (ConfabCall          *self,
       return;
     }
 
-  g_ptr_array_index (self->published_streams, index) = g_object_ref (G_OBJECT (new_stream));
+  g_ptr_array_index (self->published_streams, index) = g_object_ref (new_stream);
   g_object_unref (old_stream);
   g_task_return_boolean (task, TRUE);
 }
@@ -1350,7 +1364,7 @@ on_screen_stream (GObject      *object,
 
   stream = _confab_call_engine_create_screen_finish (result, &error);
   if (stream == NULL || !check_ongoing (self, &error) ||
-      !_confab_call_engine_add_stream_renegotiate (self->engine, (ConfabStream *) stream, &error))
+      !_confab_call_engine_add_stream_renegotiate (self->engine, CONFAB_STREAM (stream), &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -1458,7 +1472,11 @@ confab_call_start_recording (ConfabCall        *self,
       return FALSE;
     }
 
-  return _confab_call_engine_start_recording (g_ptr_array_index (self->published_streams, 0), mode, filename, error);
+  if (!_confab_call_engine_start_recording (g_ptr_array_index (self->published_streams, 0), mode, filename, error))
+    return FALSE;
+
+  self->record_mode = mode;
+  return TRUE;
 }
 
 /**
@@ -1482,5 +1500,5 @@ confab_call_stop_recording (ConfabCall  *self,
       return NULL;
     }
 
-  return _confab_call_engine_stop_recording (g_ptr_array_index (self->published_streams, 0), error);
+  return _confab_call_engine_stop_recording (g_ptr_array_index (self->published_streams, 0), self->record_mode, error);
 }

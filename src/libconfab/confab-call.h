@@ -13,14 +13,13 @@
 #include "confab-contact.h"
 #include "confab-enums.h"
 #include "confab-record-information.h"
+#include "confab-stream.h"
 
 G_BEGIN_DECLS
 
 #define CONFAB_TYPE_CALL (confab_call_get_type ())
 
 G_DECLARE_FINAL_TYPE (ConfabCall, confab_call, CONFAB, CALL, GObject)
-
-typedef struct _ConfabStream ConfabStream;
 
 const char          *confab_call_get_id                          (ConfabCall           *self);
 ConfabContact       *confab_call_get_contact                     (ConfabCall           *self);

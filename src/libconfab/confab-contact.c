@@ -597,7 +597,7 @@ confab_contact_send_raw_data_finish (ConfabContact  *self,
 /**
  * confab_contact_call:
  * @self: a #ConfabContact
- * @stream: (nullable) (type GObject): the local #ConfabStream to send, or %NULL to
+ * @stream: (nullable): the local #ConfabStream to send, or %NULL to
  *   send nothing of one's own
  * @media: what the call is for (what the callee is told)
  * @error: return location for a #GError
@@ -620,7 +620,7 @@ confab_contact_call (ConfabContact    *self,
   g_autoptr(ConfabSession) session = NULL;
 
   g_return_val_if_fail (CONFAB_IS_CONTACT (self), NULL);
-  g_return_val_if_fail (stream == NULL || G_IS_OBJECT (stream), NULL);
+  g_return_val_if_fail (stream == NULL || CONFAB_IS_STREAM (stream), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (media > CONFAB_CALL_MEDIA_SCREEN)

@@ -115,20 +115,6 @@ typedef enum {
   CONFAB_RECORD_MODE_AUDIO_VIDEO,
 } ConfabRecordMode;
 
-/**
- * ConfabCallQuality:
- * @CONFAB_CALL_QUALITY_UNKNOWN: not evaluated (yet)
- * @CONFAB_CALL_QUALITY_GOOD: MOS-like score 4 or more
- * @CONFAB_CALL_QUALITY_MEDIUM: score from 3 to 4
- * @CONFAB_CALL_QUALITY_BAD: score under 3
- *
- * A grade of a call's media quality, from its statistics.
- */
-typedef enum {
-  CONFAB_CALL_QUALITY_UNKNOWN,
-  CONFAB_CALL_QUALITY_GOOD,
-  CONFAB_CALL_QUALITY_MEDIUM,
-  CONFAB_CALL_QUALITY_BAD,
-} ConfabCallQuality;
+/* ConfabCallQuality is the media engine's (confab-media.h). */
 
 G_END_DECLS

@@ -269,7 +269,7 @@ on_accept_done (GObject      *object,
 /**
  * confab_received_call_invitation_accept_async:
  * @self: a #ConfabReceivedCallInvitation
- * @stream: (nullable) (type GObject): the local #ConfabStream to send, or %NULL to
+ * @stream: (nullable): the local #ConfabStream to send, or %NULL to
  *   send nothing (e.g. to watch a screen share)
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called when the server has confirmed the answer
@@ -294,7 +294,7 @@ confab_received_call_invitation_accept_async (ConfabReceivedCallInvitation *self
   g_autoptr(ConfabCall) call = NULL;
 
   g_return_if_fail (CONFAB_IS_RECEIVED_CALL_INVITATION (self));
-  g_return_if_fail (stream == NULL || G_IS_OBJECT (stream));
+  g_return_if_fail (stream == NULL || CONFAB_IS_STREAM (stream));
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);

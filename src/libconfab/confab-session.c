@@ -9,6 +9,7 @@
 #include "confab-call-private.h"
 #include "confab-connection.h"
 #include "confab-contact-private.h"
+#include "confab-device-list.h"
 #include "confab-enum-types.h"
 #include "confab-error-private.h"
 #include "confab-message-private.h"
@@ -91,6 +92,8 @@ struct _ConfabSession
   GListStore                 *calls;            /* the calls not ended */
   GHashTable                 *invitations;      /* call id → pending ConfabReceivedCallInvitation */
   GNetworkMonitor            *network_monitor;
+  ConfabDeviceList           *devices;
+  GListStore                 *empty_devices;
   gulong                      network_changed_id;
   guint                       stats_interval_ms;
   gboolean                    quality_evaluating;
@@ -1353,6 +1356,8 @@ confab_session_finalize (GObject *object)
   g_clear_pointer (&self->user_data, json_object_unref);
   g_clear_pointer (&self->ice_servers, json_array_unref);
   g_clear_pointer (&self->calls_by_id, g_hash_table_unref);
+  g_clear_object (&self->devices);
+  g_clear_object (&self->empty_devices);
   g_clear_object (&self->calls);
   g_free (self->id);
   g_free (self->session_id);
@@ -1600,6 +1605,7 @@ confab_session_init (ConfabSession *self)
   self->contacts = g_list_store_new (CONFAB_TYPE_CONTACT);
   self->calls_by_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->calls = g_list_store_new (CONFAB_TYPE_CALL);
+  self->empty_devices = g_list_store_new (CONFAB_TYPE_MEDIA_DEVICE);
   self->invitations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->state = CONFAB_SESSION_STATE_CONNECTING;
@@ -2162,4 +2168,34 @@ confab_session_set_quality_evaluating_enabled (ConfabSession *self,
 {
   g_return_if_fail (CONFAB_IS_SESSION (self));
   self->quality_evaluating = !!enabled;
+}
+
+/**
+ * confab_session_get_media_devices:
+ * @self: a #ConfabSession
+ *
+ * The cameras, microphones and speakers of this machine, kept up to date as devices
+ * come and go (the list emits `media-device-changed`). Empty where there are none
+ * (e.g. a headless machine) or where GStreamer cannot list them.
+ *
+ * Returns: (transfer none): a #GListModel of #ConfabMediaDevice
+ */
+GListModel *
+confab_session_get_media_devices (ConfabSession *self)
+{
+  g_return_val_if_fail (CONFAB_IS_SESSION (self), NULL);
+
+  if (self->devices == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->devices = confab_device_list_new (&error);
+      if (self->devices == NULL)
+        {
+          g_debug ("No device list: %s", error->message);
+          return G_LIST_MODEL (self->empty_devices);
+        }
+    }
+
+  return G_LIST_MODEL (self->devices);
 }

@@ -40,6 +40,7 @@ GListModel         *confab_session_get_calls                (ConfabSession      
 void                confab_session_set_call_stats_monitoring_enabled (ConfabSession *self,
                                                              gboolean              enabled,
                                                              guint                 interval_ms);
+GListModel         *confab_session_get_media_devices        (ConfabSession        *self);
 void                confab_session_set_quality_evaluating_enabled    (ConfabSession *self,
                                                              gboolean              enabled);
 void                confab_session_disconnect_async         (ConfabSession        *self,

@@ -24,6 +24,8 @@ struct _ConfabWsTransport
   struct lws_context       *context;
   struct lws_protocols      protocols[2];
   guint16                   port;
+  gboolean                  closing;
+  guint                     n_unclosed;  /* established, no close frame sent yet */
   GByteArray               *scratch;    /* LWS_PRE + frame, for writes */
 };
 
@@ -38,6 +40,7 @@ typedef struct {
   gboolean             rx_too_large;
   gboolean             broken;
   gboolean             abort;
+  gboolean             close_sent;
   guint16              close_code;
   const char          *close_reason;
 } PerConnection;
@@ -195,7 +198,7 @@ on_receive (ConfabWsTransport *self,
 #define WRITE_CLOSE ((enum lws_write_protocol) 4)
 
 /* lws 4.1 does not send the reason given to lws_close_reason() when a callback
- * returns -1 from WRITEABLE: write the close frame ourselves, then let lws drop it. */
+ * returns -1 from WRITEABLE: write the close frame ourselves. */
 static void
 send_close_frame (PerConnection *pc)
 {
@@ -276,6 +279,7 @@ on_lws_event (struct lws                *wsi,
       pc->wsi = wsi;
       pc->transport = self;
       pc->connection = confab_hub_connection_opened (self->hub, pc, &hub_transport);
+      self->n_unclosed++;
       return 0;
 
     case LWS_CALLBACK_RECEIVE:
@@ -288,20 +292,35 @@ on_lws_event (struct lws                *wsi,
         return -1;
       if (pc->close_code == 0 && pc->connection != NULL)
         confab_hub_connection_writable (self->hub, pc->connection);
-      if (pc->close_code != 0 && !lws_send_pipe_choked (wsi))
+      if (pc->close_code != 0 && !pc->close_sent)
         {
+          if (lws_send_pipe_choked (wsi))
+            {
+              lws_callback_on_writable (wsi);
+              return 0;
+            }
+          /* Send our close frame, then keep reading (and ignoring) until the peer
+           * answers with its own, so that closing never resets a connection with
+           * data still in flight; give up after a few seconds. */
           send_close_frame (pc);
-          return -1;
+          pc->close_sent = TRUE;
+          self->n_unclosed--;
+          lws_set_timeout (wsi, PENDING_TIMEOUT_CLOSE_ACK, 3);
         }
-      if (pc->close_code != 0)
-        lws_callback_on_writable (wsi);
       return 0;
+
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+      /* Nonzero: do not echo a close frame when ours was already sent. */
+      return pc->close_sent ? 1 : 0;
 
     case LWS_CALLBACK_CLOSED:
       if (pc != NULL && pc->connection != NULL)
         {
           ConfabHubConnection *connection = g_steal_pointer (&pc->connection);
 
+          if (!pc->close_sent)
+            self->n_unclosed--;
+          pc->close_sent = TRUE;
           confab_hub_connection_closed (self->hub, connection);
         }
       if (pc != NULL)
@@ -392,6 +411,8 @@ confab_ws_transport_new (const ConfabServerConfig  *config,
   info.retry_and_idle_policy = &no_idle_policy;
   info.timeout_secs = 10;
   info.pt_serv_buf_size = RX_BUFFER_SIZE;
+  /* lws clears it once the context is really gone (see confab_ws_transport_free()). */
+  info.pcontext = &self->context;
 
   if (config->tls_cert != NULL)
     {
@@ -428,10 +449,27 @@ confab_ws_transport_new (const ConfabServerConfig  *config,
   return self;
 }
 
+guint
+confab_ws_transport_get_n_unclosed (ConfabWsTransport *self)
+{
+  return self->n_unclosed;
+}
+
 guint16
 confab_ws_transport_get_port (ConfabWsTransport *self)
 {
   return self->port;
+}
+
+void
+confab_ws_transport_close (ConfabWsTransport *self)
+{
+  if (self == NULL || self->closing)
+    return;
+
+  self->closing = TRUE;
+  /* On a foreign loop this only starts: lws closes its handles as the loop runs. */
+  lws_context_destroy (self->context);
 }
 
 void
@@ -440,7 +478,14 @@ confab_ws_transport_free (ConfabWsTransport *self)
   if (self == NULL)
     return;
 
-  lws_context_destroy (self->context);
+  confab_ws_transport_close (self);
+
+  /* With the loop drained, a second call finishes what the handles' closing did not. */
+  if (self->context != NULL)
+    lws_context_destroy (self->context);
+  if (self->context != NULL)
+    lws_context_destroy (self->context);
+
   g_byte_array_unref (self->scratch);
   g_free (self);
 }

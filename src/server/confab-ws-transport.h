@@ -20,10 +20,14 @@ ConfabWsTransport *confab_ws_transport_new      (const ConfabServerConfig  *conf
                                                  ConfabHub                 *hub,
                                                  uv_loop_t                 *loop,
                                                  GError                   **error);
+/* Connections that have not yet been sent a close frame. */
+guint              confab_ws_transport_get_n_unclosed (ConfabWsTransport *self);
 /* The port actually listened on (useful with port 0). */
 guint16            confab_ws_transport_get_port (ConfabWsTransport         *self);
-/* Destroys the lws context: every connection still open is closed (and reported
- * closed to the hub). Run the loop afterwards so lws' handles can close. */
+/* Starts destroying the lws context: every connection still open is closed (and
+ * reported closed to the hub). Run the loop afterwards so lws' handles can close. */
+void               confab_ws_transport_close    (ConfabWsTransport         *self);
+/* Finishes (after the loop has run dry) and frees. */
 void               confab_ws_transport_free     (ConfabWsTransport         *self);
 
 /* Sets RLIMIT_NOFILE's soft limit to its hard limit (lws sizes its tables from it). */

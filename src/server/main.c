@@ -392,7 +392,7 @@ finish_shutdown (Server *server)
   uv_close ((uv_handle_t *) &server->sigterm, on_handle_closed);
 
   /* Closes whatever did not go in time; the hub hears about each. */
-  g_clear_pointer (&server->transport, confab_ws_transport_free);
+  confab_ws_transport_close (server->transport);
   g_clear_pointer (&server->bridge, confab_uv_glib_free);
 }
 
@@ -401,7 +401,9 @@ on_drain_tick (uv_timer_t *handle)
 {
   Server *server = handle->data;
 
-  if ((confab_hub_get_n_connections (server->hub) == 0 &&
+  /* Every connection has its 1001 close frame on the wire (waiting for the peers'
+   * answers would let one silent client hold the exit up). */
+  if ((confab_ws_transport_get_n_unclosed (server->transport) == 0 &&
        confab_hub_get_n_pending (server->hub) == 0) ||
       g_get_monotonic_time () >= server->drain_deadline)
     finish_shutdown (server);
@@ -525,6 +527,9 @@ run_server (int    argc,
   uv_run (&server.loop, UV_RUN_DEFAULT);
 
   /* Let every handle finish closing. */
+  while (uv_run (&server.loop, UV_RUN_NOWAIT) != 0)
+    ;
+  g_clear_pointer (&server.transport, confab_ws_transport_free);
   while (uv_run (&server.loop, UV_RUN_NOWAIT) != 0)
     ;
   if (uv_loop_close (&server.loop) != 0)

@@ -124,7 +124,9 @@ test_client_send_bytes (TestClient            *self,
                         const char            *data,
                         gsize                  length)
 {
-  soup_websocket_connection_send_message (self->ws, type, g_bytes_new_static (data, length));
+  g_autoptr(GBytes) bytes = g_bytes_new_static (data, length);
+
+  soup_websocket_connection_send_message (self->ws, type, bytes);
 }
 
 static gboolean
@@ -261,7 +263,7 @@ test_client_register_guest (TestClient       *self,
                             ConfabTestServer *server,
                             const char       *user_id)
 {
-  g_autoptr(JsonObject) welcome = test_client_hello (self);
+  g_autoptr(JsonObject) G_GNUC_UNUSED welcome = test_client_hello (self);
   g_autofree char *members = NULL;
   JsonObject *data;
   gint64 id;
@@ -288,7 +290,7 @@ test_client_register_account (TestClient *self,
                               const char *login,
                               const char *password)
 {
-  g_autoptr(JsonObject) welcome = test_client_hello (self);
+  g_autoptr(JsonObject) G_GNUC_UNUSED welcome = test_client_hello (self);
   g_autofree char *members = NULL;
   JsonObject *data;
   gint64 id;

@@ -185,7 +185,7 @@ test_register_guest (void)
 
   /* A wrong API key is INVALID_CREDENTIALS, and the connection may try again. */
   {
-    g_autoptr(JsonObject) w = test_client_hello (wrong_key);
+    g_autoptr(JsonObject) G_GNUC_UNUSED w = test_client_hello (wrong_key);
     g_autoptr(JsonObject) error = NULL;
 
     id = test_client_request (wrong_key, "register", "\"uri\":\"apiKey:not-the-key\"");
@@ -288,8 +288,8 @@ test_routing (void)
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
   g_autoptr(TestClient) alice = test_client_connect (server);
   g_autoptr(TestClient) bob = test_client_connect (server);
-  g_autoptr(JsonObject) a = test_client_register_guest (alice, server, "alice");
-  g_autoptr(JsonObject) b = test_client_register_guest (bob, server, "bob");
+  g_autoptr(JsonObject) G_GNUC_UNUSED a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) G_GNUC_UNUSED b = test_client_register_guest (bob, server, "bob");
   gint64 id;
 
   /* contactMessage, with a forged from that the server ignores */
@@ -416,7 +416,7 @@ test_offline (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
   g_autoptr(TestClient) sender = test_client_connect (server);
-  g_autoptr(JsonObject) s = test_client_register_guest (sender, server, "sender");
+  g_autoptr(JsonObject) G_GNUC_UNUSED s = test_client_register_guest (sender, server, "sender");
   gint64 id;
 
   confab_test_server_add_user (server, "erin", "pw-erin");
@@ -490,7 +490,7 @@ test_offline (void)
 
   {
     g_autoptr(TestClient) erin = test_client_connect (server);
-    g_autoptr(JsonObject) data = test_client_register_account (erin, "erin", "pw-erin");
+    g_autoptr(JsonObject) G_GNUC_UNUSED data = test_client_register_account (erin, "erin", "pw-erin");
 
     assert_round_trip (sender, erin, 1); /* the first event is a live one */
   }
@@ -506,8 +506,8 @@ test_resume (void)
   g_autoptr(TestClient) bob = test_client_connect (server);
   g_autoptr(TestClient) bob2 = NULL;
   g_autoptr(TestClient) bob3 = NULL;
-  g_autoptr(JsonObject) a = test_client_register_guest (alice, server, "alice");
-  g_autoptr(JsonObject) b = test_client_register_guest (bob, server, "bob");
+  g_autoptr(JsonObject) G_GNUC_UNUSED a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) G_GNUC_UNUSED b = test_client_register_guest (bob, server, "bob");
   g_autoptr(JsonObject) welcome = NULL;
   g_autofree char *token = NULL;
   gint64 id;
@@ -515,8 +515,8 @@ test_resume (void)
   for (guint i = 1; i <= 2; i++)
     {
       g_autofree char *uuid = uuid_n (i);
-      g_autoptr(JsonObject) result = test_client_message (alice, "bob", uuid, "before");
-      g_autoptr(JsonObject) event = test_client_expect (bob, "contactMessage");
+      g_autoptr(JsonObject) G_GNUC_UNUSED result = test_client_message (alice, "bob", uuid, "before");
+      g_autoptr(JsonObject) G_GNUC_UNUSED event = test_client_expect (bob, "contactMessage");
     }
 
   /* bob's socket drops; his session waits */
@@ -582,7 +582,7 @@ test_resume (void)
   /* The old token no longer works. */
   bob3 = test_client_connect (server);
   {
-    g_autoptr(JsonObject) w = test_client_hello (bob3);
+    g_autoptr(JsonObject) G_GNUC_UNUSED w = test_client_hello (bob3);
     g_autofree char *members = g_strdup_printf ("\"resumeToken\":\"%s\",\"lastSeq\":0", token);
     g_autoptr(JsonObject) error = NULL;
 
@@ -597,8 +597,8 @@ test_resume_takeover (void)
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
   g_autoptr(TestClient) first = test_client_connect (server);
   g_autoptr(TestClient) second = test_client_connect (server);
-  g_autoptr(JsonObject) a = test_client_register_guest (first, server, "frank");
-  g_autoptr(JsonObject) w = test_client_hello (second);
+  g_autoptr(JsonObject) G_GNUC_UNUSED a = test_client_register_guest (first, server, "frank");
+  g_autoptr(JsonObject) G_GNUC_UNUSED w = test_client_hello (second);
   g_autoptr(JsonObject) result = NULL;
   g_autofree char *members = g_strdup_printf ("\"resumeToken\":\"%s\",\"lastSeq\":0", first->resume_token);
 
@@ -615,8 +615,8 @@ test_resume_expired (void)
   g_autoptr(TestClient) alice = test_client_connect (server);
   g_autoptr(TestClient) bob = test_client_connect (server);
   g_autoptr(TestClient) bob2 = NULL;
-  g_autoptr(JsonObject) a = test_client_register_guest (alice, server, "alice");
-  g_autoptr(JsonObject) b = test_client_register_guest (bob, server, "bob");
+  g_autoptr(JsonObject) G_GNUC_UNUSED a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) G_GNUC_UNUSED b = test_client_register_guest (bob, server, "bob");
   g_autoptr(JsonObject) welcome = NULL;
   g_autoptr(JsonObject) error = NULL;
   g_autofree char *token = g_strdup (bob->resume_token);
@@ -672,9 +672,9 @@ test_bad_input (void)
   g_autoptr(TestClient) bad = test_client_connect (server);
   g_autoptr(TestClient) alice = test_client_connect (server);
   g_autoptr(TestClient) bob = test_client_connect (server);
-  g_autoptr(JsonObject) x = test_client_register_guest (bad, server, "mallory");
-  g_autoptr(JsonObject) a = test_client_register_guest (alice, server, "alice");
-  g_autoptr(JsonObject) b = test_client_register_guest (bob, server, "bob");
+  g_autoptr(JsonObject) G_GNUC_UNUSED x = test_client_register_guest (bad, server, "mallory");
+  g_autoptr(JsonObject) G_GNUC_UNUSED a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) G_GNUC_UNUSED b = test_client_register_guest (bob, server, "bob");
   g_autoptr(JsonObject) e = NULL;
   g_autofree char *huge = NULL;
   g_autofree char *long_text = NULL;
@@ -768,9 +768,9 @@ test_flood (void)
   g_autoptr(TestClient) flooder = test_client_connect (server);
   g_autoptr(TestClient) alice = test_client_connect (server);
   g_autoptr(TestClient) bob = test_client_connect (server);
-  g_autoptr(JsonObject) x = test_client_register_guest (flooder, server, "flooder");
-  g_autoptr(JsonObject) a = test_client_register_guest (alice, server, "alice");
-  g_autoptr(JsonObject) b = test_client_register_guest (bob, server, "bob");
+  g_autoptr(JsonObject) G_GNUC_UNUSED x = test_client_register_guest (flooder, server, "flooder");
+  g_autoptr(JsonObject) G_GNUC_UNUSED a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) G_GNUC_UNUSED b = test_client_register_guest (bob, server, "bob");
   guint results = 0, limited = 0;
 
   for (guint i = 0; i < 400 && soup_websocket_connection_get_state (flooder->ws) == SOUP_WEBSOCKET_STATE_OPEN; i++)
@@ -815,7 +815,7 @@ test_frame_far_too_large (void)
                          "--max-text-bytes", "512", "--max-data-bytes", "512", NULL };
   g_autoptr(ConfabTestServer) server = confab_test_server_new (args);
   g_autoptr(TestClient) bad = test_client_connect (server);
-  g_autoptr(JsonObject) welcome = test_client_hello (bad);
+  g_autoptr(JsonObject) G_GNUC_UNUSED welcome = test_client_hello (bad);
   g_autofree char *huge = g_strnfill (5000, ' ');
 
   huge[0] = '{';
@@ -876,15 +876,15 @@ test_sigterm (void)
   g_autoptr(TestClient) sender = test_client_connect (server);
   g_autoptr(TestClient) gina = test_client_connect (server);
   g_autoptr(TestClient) gina2 = NULL;
-  g_autoptr(JsonObject) s = test_client_register_guest (sender, server, "sender");
+  g_autoptr(JsonObject) G_GNUC_UNUSED s = test_client_register_guest (sender, server, "sender");
   g_autoptr(JsonObject) g = NULL;
   g_autoptr(JsonObject) g2 = NULL;
 
   confab_test_server_add_user (server, "gina", "pw-gina");
   g = test_client_register_account (gina, "gina", "pw-gina");
   {
-    g_autoptr(JsonObject) result = test_client_message (sender, "gina", UUID_A, "unacknowledged");
-    g_autoptr(JsonObject) event = test_client_expect (gina, "contactMessage");
+    g_autoptr(JsonObject) G_GNUC_UNUSED result = test_client_message (sender, "gina", UUID_A, "unacknowledged");
+    g_autoptr(JsonObject) G_GNUC_UNUSED event = test_client_expect (gina, "contactMessage");
   }
 
   /* SIGTERM: close 1001 to everyone, exit status 0 (asserted by the harness). */

@@ -35,6 +35,7 @@ struct _ConfabMediaEngine
   GSource       *bus_source;
   GstElement    *echo_probe;
   gboolean       echo_probe_in_use;
+  gboolean       echo_probe_claimed;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabMediaEngine, confab_media_engine, G_TYPE_OBJECT)
@@ -427,11 +428,17 @@ _confab_media_engine_remove_all (ConfabMediaEngine *self,
 }
 
 /* The echo canceller of a microphone (webrtcdsp) finds its probe by name when it
- * starts: the engine keeps one, made on first use, which the first remote audio stream
- * plays through. */
+ * starts, and a probe serves one canceller: the engine keeps one, made on first use,
+ * for the first local stream that asks (others go without), which the first remote
+ * audio stream plays through.
+ *
+ * Returns: (nullable): the probe's name, or %NULL if another stream has it */
 const char *
-_confab_media_engine_get_echo_probe_name (ConfabMediaEngine *self)
+_confab_media_engine_claim_echo_probe (ConfabMediaEngine *self)
 {
+  if (self->echo_probe_claimed)
+    return NULL;
+
   if (self->echo_probe == NULL)
     {
       self->echo_probe = gst_element_factory_make ("webrtcechoprobe", ECHO_PROBE_NAME);
@@ -440,7 +447,14 @@ _confab_media_engine_get_echo_probe_name (ConfabMediaEngine *self)
       g_object_ref_sink (self->echo_probe);
     }
 
+  self->echo_probe_claimed = TRUE;
   return ECHO_PROBE_NAME;
+}
+
+void
+_confab_media_engine_unclaim_echo_probe (ConfabMediaEngine *self)
+{
+  self->echo_probe_claimed = FALSE;
 }
 
 /* Returns: (transfer full) (nullable): the probe, if nobody plays through it yet */

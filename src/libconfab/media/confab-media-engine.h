@@ -33,7 +33,8 @@ void               _confab_media_engine_remove_all    (ConfabMediaEngine  *self,
 GstElement        *_confab_media_engine_acquire_echo_probe (ConfabMediaEngine *self);
 void               _confab_media_engine_release_echo_probe (ConfabMediaEngine *self,
                                                             GstElement        *probe);
-const char        *_confab_media_engine_get_echo_probe_name (ConfabMediaEngine *self);
+const char        *_confab_media_engine_claim_echo_probe (ConfabMediaEngine *self);
+void               _confab_media_engine_unclaim_echo_probe (ConfabMediaEngine *self);
 
 void               _confab_media_engine_detach_branch (ConfabMediaEngine  *self,
                                                        GstPad             *tee_src_pad,

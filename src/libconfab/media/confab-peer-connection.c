@@ -74,10 +74,12 @@ struct _ConfabPeerConnection
   gboolean                     connected;
   gboolean                     closed;
   gboolean                     remote_description_set;
+  gboolean                     awaiting_answer;
   gboolean                     negotiating;
   gboolean                     offer_pending;
   gboolean                     pending_ice_restart;
   gint64                       connected_time;
+  gint64                       last_offer_time;
   Counter                      last_in[2];
   Counter                      last_out[2];
 };
@@ -235,6 +237,8 @@ emit_local_description (GObject  *object,
   if (self->closed)
     return;
 
+  if (g_str_equal (description->type, "offer"))
+    self->awaiting_answer = TRUE;
   g_signal_emit (self, signals[SIGNAL_LOCAL_DESCRIPTION], 0, description->type, description->sdp);
 }
 
@@ -361,12 +365,16 @@ on_description_created (GstPromise *promise,
   out = g_new0 (Description, 1);
   out->type = g_strdup (gst_webrtc_sdp_type_to_string (description->type));
   out->sdp = gst_sdp_message_as_text (description->sdp);
-  _confab_weak_handle_invoke (create->handle, emit_local_description, out, description_free);
 
+  /* This runs on webrtcbin's operation thread: setting the description only queues
+   * the operation, which starts (and gathers candidates) after we return. So the
+   * description is applied before any answer can come back, and it goes out before
+   * its candidates. */
   g_signal_emit_by_name (create->webrtc, "set-local-description", description,
                          gst_promise_new_with_change_func (on_local_description_set,
                                                            _confab_weak_handle_ref (create->handle),
                                                            (GDestroyNotify) _confab_weak_handle_unref));
+  _confab_weak_handle_invoke (create->handle, emit_local_description, out, description_free);
   gst_webrtc_session_description_free (description);
 }
 
@@ -386,6 +394,7 @@ do_create_offer (ConfabPeerConnection *self,
     }
 
   self->negotiating = TRUE;
+  self->last_offer_time = g_get_monotonic_time ();
   create = g_new0 (CreateData, 1);
   create->handle = _confab_weak_handle_ref (self->handle);
   create->webrtc = gst_object_ref (self->webrtc);
@@ -478,8 +487,10 @@ negotiation_needed_main (GObject  *object,
                          gpointer  data)
 {
   ConfabPeerConnection *self = CONFAB_PEER_CONNECTION (object);
+  gint64 when = *(gint64 *) data;
 
-  if (self->closed)
+  /* An offer made since webrtcbin said so already covers the change. */
+  if (self->closed || when < self->last_offer_time)
     return;
 
   switch (self->role)
@@ -504,7 +515,10 @@ static void
 on_negotiation_needed (GstElement *webrtc,
                        gpointer    user_data)
 {
-  _confab_weak_handle_invoke (user_data, negotiation_needed_main, NULL, NULL);
+  gint64 *when = g_new (gint64, 1);
+
+  *when = g_get_monotonic_time ();
+  _confab_weak_handle_invoke (user_data, negotiation_needed_main, when, g_free);
 }
 
 static void
@@ -709,37 +723,24 @@ typedef struct {
   gboolean have_rtt;
 } RawStats;
 
-/* Which track (0 audio, 1 video) an RTP stats entry is about, from its codec entry. */
+/* Which track (0 audio, 1 video) an RTP stats entry is about. webrtcbin 1.22 says
+ * "audio" and names one codec for every stream of a bundle, so go by the clock rate of
+ * the RTP source behind it (90 kHz is video). */
 static int
-stats_kind (const GstStructure *all,
-            const GstStructure *entry)
+stats_kind (const GstStructure *entry)
 {
-  const char *kind = gst_structure_get_string (entry, "kind");
-  const char *codec_id = gst_structure_get_string (entry, "codec-id");
-  const GstStructure *codec = NULL;
-  guint clock_rate = 0;
+  const GstStructure *source = NULL;
+  int clock_rate = 0;
+  int kind = 0;
 
-  if (kind != NULL)
-    return g_str_equal (kind, "video") ? 1 : 0;
-
-  if (codec_id != NULL)
-    gst_structure_get (all, codec_id, GST_TYPE_STRUCTURE, &codec, NULL);
-
-  if (codec != NULL)
+  if (gst_structure_get (entry, "gst-rtpsource-stats", GST_TYPE_STRUCTURE, &source, NULL) && source != NULL)
     {
-      const char *mime = gst_structure_get_string (codec, "mime-type");
-      int result;
-
-      gst_structure_get_uint (codec, "clock-rate", &clock_rate);
-      if (mime != NULL)
-        result = g_str_has_prefix (mime, "video/") ? 1 : 0;
-      else
-        result = clock_rate == 90000 ? 1 : 0;
-      gst_structure_free ((GstStructure *) codec);
-      return result;
+      if (gst_structure_get_int (source, "clock-rate", &clock_rate))
+        kind = clock_rate == 90000 ? 1 : 0;
+      gst_structure_free ((GstStructure *) source);
     }
 
-  return 0;
+  return kind;
 }
 
 static gboolean
@@ -748,8 +749,9 @@ collect_stats (GQuark        field_id,
                gpointer      user_data)
 {
   RawStats *raw = ((gpointer *) user_data)[0];
-  const GstStructure *all = ((gpointer *) user_data)[1];
+  GHashTable *kinds = ((gpointer *) user_data)[1];
   const GstStructure *entry;
+  guint ssrc = 0;
   GstWebRTCStatsType type;
   int kind;
 
@@ -763,7 +765,7 @@ collect_stats (GQuark        field_id,
   switch (type)
     {
     case GST_WEBRTC_STATS_INBOUND_RTP:
-      kind = stats_kind (all, entry);
+      kind = stats_kind (entry);
       raw->bytes_in[kind] += structure_double (entry, "bytes-received");
       raw->packets_in[kind] += structure_double (entry, "packets-received");
       raw->packets_lost[kind] += MAX (0.0, structure_double (entry, "packets-lost"));
@@ -771,12 +773,18 @@ collect_stats (GQuark        field_id,
       break;
 
     case GST_WEBRTC_STATS_OUTBOUND_RTP:
-      kind = stats_kind (all, entry);
+      kind = stats_kind (entry);
       raw->bytes_out[kind] += structure_double (entry, "bytes-sent");
+      if (kinds != NULL && gst_structure_get_uint (entry, "ssrc", &ssrc))
+        g_hash_table_insert (kinds, GUINT_TO_POINTER (ssrc), GINT_TO_POINTER (kind + 1));
       break;
 
     case GST_WEBRTC_STATS_REMOTE_INBOUND_RTP:
-      kind = stats_kind (all, entry);
+      if (kinds == NULL)
+        break;
+      /* About one of our outbound streams: same SSRC. */
+      gst_structure_get_uint (entry, "ssrc", &ssrc);
+      kind = MAX (0, GPOINTER_TO_INT (g_hash_table_lookup (kinds, GUINT_TO_POINTER (ssrc))) - 1);
       raw->remote_lost[kind] += MAX (0.0, structure_double (entry, "packets-lost"));
       raw->remote_jitter[kind] = MAX (raw->remote_jitter[kind], structure_double (entry, "jitter"));
       if (gst_structure_has_field (entry, "round-trip-time"))
@@ -843,7 +851,8 @@ build_stats (ConfabPeerConnection *self,
 {
   static const char *kinds[] = { "audio", "video" };
   RawStats raw = { { 0 } };
-  gpointer data[2] = { &raw, (gpointer) reply };
+  g_autoptr(GHashTable) ssrc_kinds = g_hash_table_new (NULL, NULL);
+  gpointer data[2] = { &raw, ssrc_kinds };
   GVariantBuilder builder;
   gint64 now = g_get_monotonic_time ();
   double lost_in = 0, received_in = 0, jitter_ms = 0, rtt_ms, loss_percent, mos;
@@ -852,6 +861,16 @@ build_stats (ConfabPeerConnection *self,
   int width_out = 0, height_out = 0, width_in = 0, height_in = 0;
   guint n;
 
+  if (g_getenv ("CONFAB_DEBUG_STATS") != NULL)
+    {
+      g_autofree char *text = gst_structure_to_string (reply);
+
+      g_printerr ("%s\n", text);
+    }
+
+  /* Outbound streams first (their kinds), then the peer's reports about them. */
+  gst_structure_foreach (reply, collect_stats, data);
+  memset (&raw, 0, sizeof raw);
   gst_structure_foreach (reply, collect_stats, data);
 
   for (guint i = 0; i < self->senders->len; i++)
@@ -1028,7 +1047,7 @@ on_stats (GstPromise *promise,
     g_object_set_data_full (G_OBJECT (stats->task), "confab-reply",
                             gst_structure_copy (reply), (GDestroyNotify) gst_structure_free);
 
-  _confab_weak_handle_invoke (stats->handle, stats_main, g_object_ref (stats->task), stats_task_unref);
+  _confab_weak_handle_invoke (stats->handle, stats_main, g_steal_pointer (&stats->task), stats_task_unref);
   gst_promise_unref (promise);
 }
 
@@ -1048,25 +1067,31 @@ link_sender_track (ConfabPeerConnection  *self,
   GstPad *tee_pad;
   GstElement *queue, *payloader, *filter;
   guint first = sender->elements->len;
+  /* A fixed SSRC, in the caps from the start: webrtcbin then writes it into every
+   * offer, and the peer routes each bundled stream to the right track. */
+  guint ssrc = g_random_int_range (1, G_MAXINT32);
 
   if (video)
     {
-      payloader = _confab_media_make_element ("rtpvp8pay", "pt", VP8_PAYLOAD, "picture-id-mode", 2, NULL);
+      payloader = _confab_media_make_element ("rtpvp8pay", "pt", VP8_PAYLOAD, "picture-id-mode", 2,
+                                              "ssrc", ssrc, NULL);
       caps = gst_caps_new_simple ("application/x-rtp",
                                   "media", G_TYPE_STRING, "video",
                                   "encoding-name", G_TYPE_STRING, "VP8",
                                   "clock-rate", G_TYPE_INT, 90000,
                                   "payload", G_TYPE_INT, VP8_PAYLOAD,
+                                  "ssrc", G_TYPE_UINT, ssrc,
                                   NULL);
     }
   else
     {
-      payloader = _confab_media_make_element ("rtpopuspay", "pt", OPUS_PAYLOAD, NULL);
+      payloader = _confab_media_make_element ("rtpopuspay", "pt", OPUS_PAYLOAD, "ssrc", ssrc, NULL);
       caps = gst_caps_new_simple ("application/x-rtp",
                                   "media", G_TYPE_STRING, "audio",
                                   "encoding-name", G_TYPE_STRING, "OPUS",
                                   "clock-rate", G_TYPE_INT, 48000,
                                   "payload", G_TYPE_INT, OPUS_PAYLOAD,
+                                  "ssrc", G_TYPE_UINT, ssrc,
                                   NULL);
     }
 
@@ -1339,6 +1364,7 @@ static void
 configure_ice (ConfabPeerConnection *self)
 {
   g_autoptr(GstWebRTCICE) ice = NULL;
+  g_autoptr(GObject) agent = NULL;
   const char *force_loopback = g_getenv ("CONFAB_ICE_LOOPBACK");
 
   g_object_get (self->webrtc, "ice-agent", &ice, NULL);
@@ -1349,16 +1375,20 @@ configure_ice (ConfabPeerConnection *self)
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "ice-tcp") != NULL)
     g_object_set (ice, "ice-tcp", FALSE, NULL);
 
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") != NULL)
+    g_object_get (ice, "agent", &agent, NULL);
+
+  if (agent == NULL || !NICE_IS_AGENT (agent))
+    return;
+
+  /* No UPnP port mapping: it is slow, pointless for desktops behind NAT with STUN/TURN,
+   * and its binding failures are warnings. */
+  g_object_set (agent, "upnp", FALSE, NULL);
+
   /* With no interface but loopback libnice gathers nothing and ICE never connects:
    * give it 127.0.0.1 (it then uses only the addresses given). */
   if ((force_loopback != NULL && g_str_equal (force_loopback, "1")) || !has_non_loopback_address ())
     {
-      g_autoptr(GObject) agent = NULL;
-
-      if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") != NULL)
-        g_object_get (ice, "agent", &agent, NULL);
-
-      if (agent != NULL && NICE_IS_AGENT (agent))
         {
           NiceAddress address;
 
@@ -1661,7 +1691,6 @@ confab_peer_connection_set_remote_description (ConfabPeerConnection  *self,
 {
   GstSDPMessage *message = NULL;
   GstWebRTCSessionDescription *description;
-  GstWebRTCSignalingState state;
   gboolean is_offer;
   RemoteData *remote;
 
@@ -1692,9 +1721,10 @@ confab_peer_connection_set_remote_description (ConfabPeerConnection  *self,
       return FALSE;
     }
 
-  state = signaling_state (self);
-  if ((is_offer && state != GST_WEBRTC_SIGNALING_STATE_STABLE) ||
-      (!is_offer && state != GST_WEBRTC_SIGNALING_STATE_HAVE_LOCAL_OFFER))
+  /* webrtcbin applies descriptions in order on its own thread: judge from what has
+   * been sent and received so far, not from its state, which may lag behind. */
+  if ((is_offer && (self->awaiting_answer || (self->negotiating && self->role == ROLE_OFFERER))) ||
+      (!is_offer && !self->awaiting_answer))
     {
       gst_sdp_message_free (message);
       g_set_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
@@ -1706,6 +1736,8 @@ confab_peer_connection_set_remote_description (ConfabPeerConnection  *self,
     self->role = ROLE_ANSWERER;
   if (is_offer)
     self->negotiating = TRUE;
+  else
+    self->awaiting_answer = FALSE;
 
   description = gst_webrtc_session_description_new (is_offer ? GST_WEBRTC_SDP_TYPE_OFFER
                                                              : GST_WEBRTC_SDP_TYPE_ANSWER,

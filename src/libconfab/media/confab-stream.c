@@ -115,6 +115,7 @@ struct _ConfabStream
   guint                audio_enabled : 1;
   guint                video_enabled : 1;
   guint                released : 1;
+  guint                claimed_echo_probe : 1;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabStream, confab_stream, G_TYPE_OBJECT)
@@ -492,12 +493,18 @@ build_audio (ConfabStream  *self,
 
   if (self->echo_cancellation)
     {
-      const char *probe = _confab_media_engine_get_echo_probe_name (self->engine);
+      const char *probe = _confab_media_engine_claim_echo_probe (self->engine);
 
-      if (probe == NULL ||
-          !add_element (self, self->elements,
-                        _confab_media_make_element ("webrtcdsp", "probe", probe, NULL), NULL))
+      if (probe == NULL)
         self->echo_cancellation = FALSE;
+      else if (!add_element (self, self->elements,
+                             _confab_media_make_element ("webrtcdsp", "probe", probe, NULL), NULL))
+        {
+          _confab_media_engine_unclaim_echo_probe (self->engine);
+          self->echo_cancellation = FALSE;
+        }
+      else
+        self->claimed_echo_probe = TRUE;
     }
 
   self->audio_volume = _confab_media_make_element ("volume", NULL);
@@ -958,6 +965,12 @@ teardown (ConfabStream *self)
 
   g_clear_pointer (&self->video_track, _confab_remote_track_free);
   g_clear_pointer (&self->audio_track, _confab_remote_track_free);
+
+  if (self->claimed_echo_probe)
+    {
+      _confab_media_engine_unclaim_echo_probe (self->engine);
+      self->claimed_echo_probe = FALSE;
+    }
 
   self->video_balance = NULL;
   self->video_raw_tee = NULL;

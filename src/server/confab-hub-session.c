@@ -60,6 +60,7 @@ confab_hub_session_unref (ConfabHubSession *self)
     return;
 
   g_assert (self->connection == NULL);
+  g_assert (self->calls == NULL);
   confab_replay_buffer_clear (&self->replay);
   g_queue_clear_full (&self->pending, (GDestroyNotify) confab_hub_event_unref);
   g_free (self->username);

@@ -43,6 +43,8 @@ struct _ConfabHubSession {
   gint64                acked_seq;
   gboolean              loading_offline; /* events wait in @pending meanwhile */
   GQueue                pending;
+
+  GPtrArray            *calls;           /* ConfabHubCall it is party to; NULL when none */
 };
 
 ConfabHubSession *confab_hub_session_new        (void);

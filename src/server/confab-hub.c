@@ -7,6 +7,7 @@
 
 #include "confab-accounts.h"
 #include "confab-hub.h"
+#include "confab-hub-call.h"
 #include "confab-json-writer.h"
 
 #include <sodium.h>
@@ -27,6 +28,8 @@ struct _ConfabHub
   GQueue      handshaking;    /* ConfabHubConnection not yet registered, oldest first */
   GQueue      grace;          /* ConfabHubSession in grace, soonest deadline first */
   GQueue      lingering;      /* ConfabHubUser without session, oldest first */
+  GHashTable *calls;          /* callId → ConfabHubCall (owned) */
+  GQueue      invitations;    /* ConfabHubCall not yet answered, oldest first */
 
   guint       n_sessions;
   guint       n_connections;
@@ -311,6 +314,9 @@ detach_connection (ConfabHubSession *session)
     }
 }
 
+static void end_session_calls (ConfabHub        *self,
+                               ConfabHubSession *session);
+
 /* Forgets a registered session: no grace, no resume. */
 static void
 end_session (ConfabHub        *self,
@@ -329,6 +335,9 @@ end_session (ConfabHub        *self,
       g_queue_unlink (&self->grace, &session->grace_link);
       session->grace_deadline_ms = 0;
     }
+
+  if (session->calls != NULL)
+    end_session_calls (self, session);
 
   if (user != NULL)
     {
@@ -1181,6 +1190,327 @@ handle_send (ConfabHub           *self,
                 recipient == NULL ? "no such user" : "this user has no session");
 }
 
+/* one-to-one calls (PROTOCOL.md §7) */
+
+static char *
+peer_json (ConfabHubSession *session)
+{
+  GString *out = g_string_new (NULL);
+
+  confab_hub_session_append_peer (session, out);
+  return g_string_free (out, FALSE);
+}
+
+/* Sends a call event: to @target, or else to every session of @target_user but @except.
+ * @extra holds the members after callId, each starting with a comma. */
+static void
+send_call_event (ConfabHub        *self,
+                 const char       *type,
+                 const char       *from_json,
+                 ConfabHubCall    *call,
+                 const char       *extra,
+                 ConfabHubSession *target,
+                 const char       *target_user,
+                 ConfabHubSession *except)
+{
+  g_autoptr(ConfabHubEvent) event = NULL;
+  GString *out = take_buf (self);
+
+  g_string_append_printf (out, "\"type\":\"%s\",\"from\":%s,\"callId\":\"%s\"%s,\"time\":%" G_GINT64_FORMAT "}",
+                          type, from_json, call->id, extra ? extra : "", wall_ms ());
+  event = confab_hub_event_new (confab_wire_type_from_string (type), out->str, out->len);
+
+  if (target != NULL)
+    {
+      if (!target->ended)
+        confab_hub_session_push_event (target, event);
+      return;
+    }
+
+  if (target_user != NULL)
+    {
+      ConfabHubUser *user = g_hash_table_lookup (self->users, target_user);
+
+      for (GList *l = user ? user->sessions.head : NULL; l != NULL;)
+        {
+          ConfabHubSession *session = l->data;
+
+          l = l->next;
+          if (session != except)
+            confab_hub_session_push_event (session, event);
+        }
+    }
+}
+
+static char *
+reason_member (const char *reason)
+{
+  GString *out = g_string_new (",\"reason\":");
+
+  confab_json_append_string (out, reason);
+  return g_string_free (out, FALSE);
+}
+
+static void
+end_call (ConfabHub     *self,
+          ConfabHubCall *call)
+{
+  if (call->state == CONFAB_HUB_CALL_INVITED)
+    g_queue_unlink (&self->invitations, &call->invite_link);
+
+  confab_hub_session_remove_call (call->caller, call);
+  if (call->callee != NULL)
+    confab_hub_session_remove_call (call->callee, call);
+
+  g_hash_table_remove (self->calls, call->id);
+}
+
+/* A party's session ended: the other party hears `callHangup` `disconnected`. */
+static void
+end_session_calls (ConfabHub        *self,
+                   ConfabHubSession *session)
+{
+  g_autofree char *from = session->user ? peer_json (session) : NULL;
+  g_autofree char *reason = reason_member ("disconnected");
+
+  while (session->calls != NULL && session->calls->len > 0)
+    {
+      ConfabHubCall *call = g_ptr_array_index (session->calls, session->calls->len - 1);
+
+      if (from != NULL && !self->stopping)
+        {
+          if (session == call->caller && call->state == CONFAB_HUB_CALL_INVITED)
+            send_call_event (self, "callHangup", from, call, reason, NULL, call->callee_user_id, NULL);
+          else if (session == call->caller)
+            send_call_event (self, "callHangup", from, call, reason, call->callee, NULL, NULL);
+          else
+            send_call_event (self, "callHangup", from, call, reason, call->caller, NULL, NULL);
+        }
+
+      end_call (self, call);
+    }
+}
+
+static void
+expire_invitation (ConfabHub     *self,
+                   ConfabHubCall *call)
+{
+  g_autofree char *caller = peer_json (call->caller);
+  g_autofree char *reason = reason_member ("Timeout");
+  GString *callee = g_string_new ("{\"id\":");
+
+  confab_json_append_string (callee, call->callee_user_id);
+  g_string_append (callee, ",\"username\":");
+  confab_json_append_string (callee, call->callee_user_id);
+  g_string_append_c (callee, '}');
+
+  send_call_event (self, "callCancel", caller, call, reason, NULL, call->callee_user_id, NULL);
+  send_call_event (self, "callDecline", callee->str, call, reason, call->caller, NULL, NULL);
+  g_string_free (callee, TRUE);
+
+  end_call (self, call);
+}
+
+static void
+handle_call (ConfabHub           *self,
+             ConfabHubConnection *connection,
+             ConfabWireMessage   *message)
+{
+  ConfabHubSession *session = connection->session;
+  JsonObject *object = message->object;
+  const char *call_id = member_string (object, "callId");
+  const char *reason = member_string (object, "reason");
+  g_autofree char *from = NULL;
+  g_autofree char *extra = NULL;
+  ConfabHubCall *call;
+  gboolean is_caller;
+
+  if (connection->state != CONFAB_CONNECTION_REGISTERED)
+    {
+      if (connection->state == CONFAB_CONNECTION_NEW)
+        answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, NULL,
+                      "send hello first");
+      else
+        answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_UNAUTHORIZED, NULL,
+                      "register first");
+      return;
+    }
+
+  if (call_id == NULL)
+    {
+      answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_BAD_PARAMETER, "callId",
+                    "missing field");
+      return;
+    }
+
+  from = peer_json (session);
+
+  if (message->type == CONFAB_WIRE_CALL_INVITE)
+    {
+      const char *to = member_string (object, "to");
+      const char *media = member_string (object, "media");
+      ConfabHubUser *recipient = to ? g_hash_table_lookup (self->users, to) : NULL;
+
+      if (to == NULL || media == NULL)
+        {
+          answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_BAD_PARAMETER,
+                        to == NULL ? "to" : "media", "missing field");
+          return;
+        }
+      if (g_hash_table_contains (self->calls, call_id))
+        {
+          answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_BAD_PARAMETER, "callId",
+                        "this callId is already in use");
+          return;
+        }
+      if (g_str_equal (to, session->user->id))
+        {
+          answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_NOT_ALLOWED, "to",
+                        "one cannot call oneself");
+          return;
+        }
+      if (recipient == NULL || recipient->sessions.length == 0)
+        {
+          answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_NOT_FOUND, "to",
+                        "this user has no session");
+          return;
+        }
+      if (confab_hub_session_n_calls (session) >= CONFAB_HUB_CALL_MAX_PER_SESSION)
+        {
+          answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_NOT_ALLOWED, NULL,
+                        "too many calls at once");
+          return;
+        }
+
+      call = confab_hub_call_new (call_id, session, to);
+      call->invited_ms = now_ms ();
+      g_hash_table_insert (self->calls, call->id, call);
+      confab_hub_session_add_call (session, call);
+      g_queue_push_tail_link (&self->invitations, &call->invite_link);
+
+      answer_result (self, connection, message->id, "{}");
+      extra = g_strdup_printf (",\"media\":\"%s\"", media);
+      send_call_event (self, "callInvite", from, call, extra, NULL, to, NULL);
+      return;
+    }
+
+  call = g_hash_table_lookup (self->calls, call_id);
+  if (call == NULL || !confab_hub_call_has_party (call, session))
+    {
+      answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_NOT_FOUND, "callId",
+                    "no such call");
+      return;
+    }
+
+  is_caller = session == call->caller;
+
+  switch (message->type)
+    {
+    case CONFAB_WIRE_CALL_RINGING:
+    case CONFAB_WIRE_CALL_ACCEPT:
+    case CONFAB_WIRE_CALL_DECLINE:
+      if (is_caller || call->state != CONFAB_HUB_CALL_INVITED)
+        goto wrong_state;
+      if (message->type == CONFAB_WIRE_CALL_ACCEPT &&
+          confab_hub_session_n_calls (session) >= CONFAB_HUB_CALL_MAX_PER_SESSION)
+        {
+          answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_NOT_ALLOWED, NULL,
+                        "too many calls at once");
+          return;
+        }
+
+      answer_result (self, connection, message->id, "{}");
+
+      if (message->type == CONFAB_WIRE_CALL_RINGING)
+        {
+          send_call_event (self, "callRinging", from, call, NULL, call->caller, NULL, NULL);
+        }
+      else if (message->type == CONFAB_WIRE_CALL_ACCEPT)
+        {
+          g_autofree char *elsewhere = reason_member ("Answered_Elsewhere");
+
+          call->state = CONFAB_HUB_CALL_ACCEPTED;
+          g_queue_unlink (&self->invitations, &call->invite_link);
+          call->callee = confab_hub_session_ref (session);
+          confab_hub_session_add_call (session, call);
+          send_call_event (self, "callAccept", from, call, NULL, call->caller, NULL, NULL);
+          send_call_event (self, "callCancel", from, call, elsewhere, NULL, call->callee_user_id, session);
+        }
+      else
+        {
+          extra = reason_member (reason ? reason : "User_Refused_Call");
+          send_call_event (self, "callDecline", from, call, extra, call->caller, NULL, NULL);
+          end_call (self, call);
+        }
+      return;
+
+    case CONFAB_WIRE_CALL_CANCEL:
+      if (!is_caller || call->state != CONFAB_HUB_CALL_INVITED)
+        goto wrong_state;
+      answer_result (self, connection, message->id, "{}");
+      extra = reason_member (reason ? reason : "Hangup_From_Caller");
+      send_call_event (self, "callCancel", from, call, extra, NULL, call->callee_user_id, NULL);
+      end_call (self, call);
+      return;
+
+    case CONFAB_WIRE_CALL_HANGUP:
+      if (call->state != CONFAB_HUB_CALL_ACCEPTED)
+        goto wrong_state;
+      answer_result (self, connection, message->id, "{}");
+      extra = reason_member (reason ? reason : (is_caller ? "Hangup_From_Caller" : "Hangup_From_Callee"));
+      send_call_event (self, "callHangup", from, call, extra,
+                       is_caller ? call->callee : call->caller, NULL, NULL);
+      end_call (self, call);
+      return;
+
+    case CONFAB_WIRE_CALL_SDP:
+    case CONFAB_WIRE_CALL_ICE:
+      {
+        GString *members = g_string_new (NULL);
+
+        if (call->state != CONFAB_HUB_CALL_ACCEPTED)
+          {
+            g_string_free (members, TRUE);
+            goto wrong_state;
+          }
+
+        if (message->type == CONFAB_WIRE_CALL_SDP)
+          {
+            g_string_append (members, ",\"sdpType\":");
+            confab_json_append_string (members, member_string (object, "sdpType"));
+            g_string_append (members, ",\"sdp\":");
+            confab_json_append_string (members, member_string (object, "sdp"));
+          }
+        else
+          {
+            g_string_append (members, ",\"candidate\":");
+            confab_json_append_string (members, member_string (object, "candidate"));
+            g_string_append_printf (members, ",\"sdpMLineIndex\":%" G_GINT64_FORMAT,
+                                    json_object_get_int_member (object, "sdpMLineIndex"));
+            if (member_string (object, "sdpMid") != NULL)
+              {
+                g_string_append (members, ",\"sdpMid\":");
+                confab_json_append_string (members, member_string (object, "sdpMid"));
+              }
+          }
+
+        answer_result (self, connection, message->id, "{}");
+        send_call_event (self, confab_wire_type_to_string (message->type), from, call, members->str,
+                         is_caller ? call->callee : call->caller, NULL, NULL);
+        g_string_free (members, TRUE);
+      }
+      return;
+
+    case CONFAB_WIRE_CALL_INVITE:
+    default:
+      g_assert_not_reached ();
+    }
+
+wrong_state:
+  answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, NULL,
+                "this call message does not fit the call's state or your part in it");
+}
+
 /* ping */
 
 static void
@@ -1257,6 +1587,16 @@ sweep (gpointer user_data)
       end_session (self, session, TRUE);
     }
 
+  while ((link = self->invitations.head) != NULL)
+    {
+      ConfabHubCall *call = link->data;
+
+      if (call->invited_ms + CONFAB_HUB_CALL_INVITE_TIMEOUT_MS > now)
+        break;
+
+      expire_invitation (self, call);
+    }
+
   while ((link = self->lingering.head) != NULL)
     {
       ConfabHubUser *user = link->data;
@@ -1288,6 +1628,9 @@ confab_hub_new (const ConfabServerConfig *config,
   g_queue_init (&self->handshaking);
   g_queue_init (&self->grace);
   g_queue_init (&self->lingering);
+  self->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                       (GDestroyNotify) confab_hub_call_free);
+  g_queue_init (&self->invitations);
   self->buf = g_string_sized_new (4096);
   self->sweep_id = g_timeout_add (SWEEP_INTERVAL_MS, sweep, self);
 
@@ -1320,6 +1663,7 @@ confab_hub_free (ConfabHub *self)
    * before the hub is freed. */
   g_warn_if_fail (self->n_connections == 0);
 
+  g_hash_table_unref (self->calls);
   g_hash_table_unref (self->tokens);
   g_hash_table_unref (self->users);
   g_string_free (self->buf, TRUE);
@@ -1422,6 +1766,17 @@ confab_hub_connection_received (ConfabHub           *self,
     case CONFAB_WIRE_CUSTOM_EVENT:
     case CONFAB_WIRE_RAW_DATA:
       handle_send (self, connection, message);
+      break;
+
+    case CONFAB_WIRE_CALL_INVITE:
+    case CONFAB_WIRE_CALL_RINGING:
+    case CONFAB_WIRE_CALL_ACCEPT:
+    case CONFAB_WIRE_CALL_DECLINE:
+    case CONFAB_WIRE_CALL_CANCEL:
+    case CONFAB_WIRE_CALL_HANGUP:
+    case CONFAB_WIRE_CALL_SDP:
+    case CONFAB_WIRE_CALL_ICE:
+      handle_call (self, connection, message);
       break;
 
     case CONFAB_WIRE_UNKNOWN:

@@ -1015,6 +1015,174 @@ test_bad_config (void)
   assert_bad_config ("[server]\nport=8470\n", "--no-such-option", "1", "no-such-option");
 }
 
+/* calls */
+
+#define CALL_1 "10000000-0000-4000-8000-000000000001"
+#define CALL_2 "10000000-0000-4000-8000-000000000002"
+#define CALL_3 "10000000-0000-4000-8000-000000000003"
+#define CALL_4 "10000000-0000-4000-8000-000000000004"
+
+static void
+expect_ok (TestClient *client,
+           gint64      id)
+{
+  g_autoptr(JsonObject) result = test_client_expect (client, "result");
+
+  g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+}
+
+static JsonObject *
+expect_call_event (TestClient *client,
+                   const char *type,
+                   const char *call_id,
+                   const char *from,
+                   const char *reason)
+{
+  JsonObject *event = test_client_expect (client, type);
+
+  g_assert_cmpstr (json_object_get_string_member (event, "callId"), ==, call_id);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "from"), "id"), ==, from);
+  g_assert_true (json_object_has_member (event, "time"));
+  if (reason != NULL)
+    g_assert_cmpstr (json_object_get_string_member (event, "reason"), ==, reason);
+
+  return event;
+}
+
+static void
+test_calls (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) alice = test_client_connect (server);
+  g_autoptr(TestClient) bob1 = test_client_connect (server);
+  g_autoptr(TestClient) bob2 = test_client_connect (server);
+  g_autoptr(JsonObject) a = NULL;
+  g_autoptr(JsonObject) b1 = NULL;
+  g_autoptr(JsonObject) b2 = NULL;
+  gint64 id;
+
+  confab_test_server_add_user (server, "bob", "pw-bob");
+  a = test_client_register_guest (alice, server, "alice");
+  b1 = test_client_register_account (bob1, "bob", "pw-bob");
+  b2 = test_client_register_account (bob2, "bob", "pw-bob");
+
+  /* refusals */
+  {
+    g_autoptr(JsonObject) e1 = NULL;
+    g_autoptr(JsonObject) e2 = NULL;
+    g_autoptr(JsonObject) e3 = NULL;
+    g_autoptr(JsonObject) e4 = NULL;
+
+    id = test_client_request (alice, "callInvite", "\"to\":\"alice\",\"callId\":\"" CALL_1 "\",\"media\":\"audio\"");
+    e1 = test_client_expect_error (alice, id, "NOT_ALLOWED");
+    id = test_client_request (alice, "callInvite", "\"to\":\"nobody\",\"callId\":\"" CALL_1 "\",\"media\":\"audio\"");
+    e2 = test_client_expect_error (alice, id, "NOT_FOUND");
+    id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_1 "\",\"media\":\"smell\"");
+    e3 = test_client_expect_error (alice, id, "BAD_PARAMETER");
+    g_assert_cmpstr (json_object_get_string_member (e3, "field"), ==, "media");
+    id = test_client_request (alice, "callSdp", "\"callId\":\"" CALL_1 "\",\"sdpType\":\"offer\",\"sdp\":\"v=0\"");
+    e4 = test_client_expect_error (alice, id, "NOT_FOUND");
+  }
+
+  /* invite → ringing → accept → SDP and ICE both ways → hangup */
+  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_1 "\",\"media\":\"video\"");
+  expect_ok (alice, id);
+  {
+    g_autoptr(JsonObject) i1 = expect_call_event (bob1, "callInvite", CALL_1, "alice", NULL);
+    g_autoptr(JsonObject) G_GNUC_UNUSED i2 = expect_call_event (bob2, "callInvite", CALL_1, "alice", NULL);
+    g_autoptr(JsonObject) e = NULL;
+
+    g_assert_cmpstr (json_object_get_string_member (i1, "media"), ==, "video");
+
+    id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_1 "\",\"media\":\"video\"");
+    e = test_client_expect_error (alice, id, "BAD_PARAMETER");
+    g_assert_cmpstr (json_object_get_string_member (e, "field"), ==, "callId");
+    g_clear_pointer (&e, json_object_unref);
+
+    id = test_client_request (bob1, "callSdp", "\"callId\":\"" CALL_1 "\",\"sdpType\":\"offer\",\"sdp\":\"v=0\"");
+    e = test_client_expect_error (bob1, id, "WRONG_STATE");
+  }
+
+  id = test_client_request (bob1, "callRinging", "\"callId\":\"" CALL_1 "\"");
+  expect_ok (bob1, id);
+  json_object_unref (expect_call_event (alice, "callRinging", CALL_1, "bob", NULL));
+
+  id = test_client_request (bob1, "callAccept", "\"callId\":\"" CALL_1 "\"");
+  expect_ok (bob1, id);
+  json_object_unref (expect_call_event (alice, "callAccept", CALL_1, "bob", NULL));
+  json_object_unref (expect_call_event (bob2, "callCancel", CALL_1, "bob", "Answered_Elsewhere"));
+
+  {
+    g_autoptr(JsonObject) e1 = NULL;
+    g_autoptr(JsonObject) e2 = NULL;
+    g_autoptr(JsonObject) sdp = NULL;
+    g_autoptr(JsonObject) ice = NULL;
+    g_autoptr(JsonObject) answer = NULL;
+
+    id = test_client_request (bob2, "callSdp", "\"callId\":\"" CALL_1 "\",\"sdpType\":\"answer\",\"sdp\":\"v=0\"");
+    e1 = test_client_expect_error (bob2, id, "NOT_FOUND");
+    id = test_client_request (bob1, "callAccept", "\"callId\":\"" CALL_1 "\"");
+    e2 = test_client_expect_error (bob1, id, "WRONG_STATE");
+
+    id = test_client_request (alice, "callSdp", "\"callId\":\"" CALL_1 "\",\"sdpType\":\"offer\",\"sdp\":\"v=0\\r\\no=- 1 2 IN IP4 127.0.0.1\\r\\n\"");
+    expect_ok (alice, id);
+    sdp = expect_call_event (bob1, "callSdp", CALL_1, "alice", NULL);
+    g_assert_cmpstr (json_object_get_string_member (sdp, "sdpType"), ==, "offer");
+    g_assert_cmpstr (json_object_get_string_member (sdp, "sdp"), ==, "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n");
+
+    id = test_client_request (bob1, "callSdp", "\"callId\":\"" CALL_1 "\",\"sdpType\":\"answer\",\"sdp\":\"v=0\"");
+    expect_ok (bob1, id);
+    answer = expect_call_event (alice, "callSdp", CALL_1, "bob", NULL);
+    g_assert_cmpstr (json_object_get_string_member (answer, "sdpType"), ==, "answer");
+
+    id = test_client_request (bob1, "callIce", "\"callId\":\"" CALL_1 "\",\"candidate\":\"candidate:1 1 UDP 1 127.0.0.1 5000 typ host\",\"sdpMLineIndex\":1,\"sdpMid\":\"video0\"");
+    expect_ok (bob1, id);
+    ice = expect_call_event (alice, "callIce", CALL_1, "bob", NULL);
+    g_assert_cmpint (json_object_get_int_member (ice, "sdpMLineIndex"), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (ice, "sdpMid"), ==, "video0");
+    g_assert_cmpstr (json_object_get_string_member (ice, "candidate"), ==, "candidate:1 1 UDP 1 127.0.0.1 5000 typ host");
+  }
+
+  id = test_client_request (alice, "callHangup", "\"callId\":\"" CALL_1 "\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob1, "callHangup", CALL_1, "alice", "Hangup_From_Caller"));
+
+  /* decline */
+  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_2 "\",\"media\":\"audio\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob1, "callInvite", CALL_2, "alice", NULL));
+  json_object_unref (expect_call_event (bob2, "callInvite", CALL_2, "alice", NULL));
+  id = test_client_request (bob2, "callDecline", "\"callId\":\"" CALL_2 "\",\"reason\":\"User_Busy\"");
+  expect_ok (bob2, id);
+  json_object_unref (expect_call_event (alice, "callDecline", CALL_2, "bob", "User_Busy"));
+
+  /* cancel */
+  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_3 "\",\"media\":\"audio\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob1, "callInvite", CALL_3, "alice", NULL));
+  json_object_unref (expect_call_event (bob2, "callInvite", CALL_3, "alice", NULL));
+  id = test_client_request (alice, "callCancel", "\"callId\":\"" CALL_3 "\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob1, "callCancel", CALL_3, "alice", "Hangup_From_Caller"));
+  json_object_unref (expect_call_event (bob2, "callCancel", CALL_3, "alice", "Hangup_From_Caller"));
+
+  /* the callee's session ends: the caller hears disconnected */
+  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_4 "\",\"media\":\"screen\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob1, "callInvite", CALL_4, "alice", NULL));
+  json_object_unref (expect_call_event (bob2, "callInvite", CALL_4, "alice", NULL));
+  id = test_client_request (bob1, "callAccept", "\"callId\":\"" CALL_4 "\"");
+  expect_ok (bob1, id);
+  json_object_unref (expect_call_event (alice, "callAccept", CALL_4, "bob", NULL));
+  json_object_unref (expect_call_event (bob2, "callCancel", CALL_4, "bob", "Answered_Elsewhere"));
+  id = test_client_request (bob1, "disconnect", NULL);
+  expect_ok (bob1, id);
+  json_object_unref (expect_call_event (alice, "callHangup", CALL_4, "bob", "disconnected"));
+
+  test_client_assert_quiet (alice);
+  test_client_assert_quiet (bob2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1032,6 +1200,7 @@ main (int    argc,
   g_test_add_func ("/server/bad-input/answers", test_bad_input);
   g_test_add_func ("/server/bad-input/flood", test_flood);
   g_test_add_func ("/server/bad-input/far-too-large", test_frame_far_too_large);
+  g_test_add_func ("/server/calls", test_calls);
   g_test_add_func ("/server/idle-timeout", test_idle_timeout);
   g_test_add_func ("/server/healthz", test_healthz);
   g_test_add_func ("/server/sigterm", test_sigterm);

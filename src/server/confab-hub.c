@@ -389,6 +389,65 @@ end_handshake (ConfabHub           *self,
 /* hello */
 
 static void
+append_urls (GString     *out,
+             char       **urls)
+{
+  g_string_append (out, "{\"urls\":[");
+  for (guint i = 0; urls[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      confab_json_append_string (out, urls[i]);
+    }
+  g_string_append_c (out, ']');
+}
+
+/* STUN servers as configured; TURN with REST credentials (PROTOCOL.md §7.1):
+ * username EXPIRY:SESSIONID, credential base64 (HMAC-SHA1 (secret, username)). */
+static void
+append_ice_servers (ConfabHub        *self,
+                    ConfabHubSession *session,
+                    GString          *out)
+{
+  const ConfabServerConfig *config = self->config;
+
+  g_string_append_c (out, '[');
+
+  if (config->stun_urls[0] != NULL)
+    {
+      append_urls (out, config->stun_urls);
+      g_string_append_c (out, '}');
+    }
+
+  if (config->turn_urls[0] != NULL)
+    {
+      g_autofree char *username = g_strdup_printf ("%" G_GINT64_FORMAT ":%s",
+                                                   g_get_real_time () / G_USEC_PER_SEC + config->turn_ttl_s,
+                                                   session->id);
+      g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA1, (const guchar *) config->turn_secret,
+                                          strlen (config->turn_secret));
+      guint8 digest[20];
+      gsize digest_length = sizeof digest;
+      g_autofree char *credential = NULL;
+
+      g_hmac_update (hmac, (const guchar *) username, -1);
+      g_hmac_get_digest (hmac, digest, &digest_length);
+      credential = g_base64_encode (digest, digest_length);
+
+      if (config->stun_urls[0] != NULL)
+        g_string_append_c (out, ',');
+      append_urls (out, config->turn_urls);
+      g_string_append (out, ",\"username\":");
+      confab_json_append_string (out, username);
+      g_string_append (out, ",\"credential\":");
+      confab_json_append_string (out, credential);
+      g_string_append_c (out, '}');
+    }
+
+  g_string_append_c (out, ']');
+}
+
+static void
 handle_hello (ConfabHub           *self,
               ConfabHubConnection *connection,
               ConfabWireMessage   *message)
@@ -431,13 +490,14 @@ handle_hello (ConfabHub           *self,
                           "\"resumeToken\":\"%s\",\"heartbeatMs\":%u,\"idleTimeoutMs\":%u,"
                           "\"graceMs\":%u,\"limits\":{\"maxFrameBytes\":%u,\"maxStringBytes\":%u,"
                           "\"maxTextBytes\":%u,\"maxDataBytes\":%u,\"ratePerSecond\":%u,"
-                          "\"rateBurst\":%u},\"iceServers\":[],\"serverTime\":%" G_GINT64_FORMAT "}",
+                          "\"rateBurst\":%u},\"iceServers\":",
                           CONFAB_WIRE_VERSION, session->id, session->token,
                           config->heartbeat_ms, config->idle_timeout_ms, config->grace_ms,
                           config->limits.max_frame_bytes, config->limits.max_string_bytes,
                           config->limits.max_text_bytes, config->limits.max_data_bytes,
-                          config->limits.rate_per_second, config->limits.rate_burst,
-                          wall_ms ());
+                          config->limits.rate_per_second, config->limits.rate_burst);
+  append_ice_servers (self, session, out);
+  g_string_append_printf (out, ",\"serverTime\":%" G_GINT64_FORMAT "}", wall_ms ());
   confab_hub_connection_send (connection, out->str, out->len);
 }
 

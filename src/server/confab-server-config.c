@@ -48,6 +48,10 @@ static const KeyInfo keys[] = {
   { "limits",  "rate-per-second",  KEY_UINT,        1, 10000000,         LIM (rate_per_second) },
   { "limits",  "rate-burst",       KEY_UINT,        1, 10000000,         LIM (rate_burst) },
   { "limits",  "max-violations",   KEY_UINT,        1, 10000000,         LIM (max_violations) },
+  { "ice",     "stun-urls",        KEY_STRING_LIST, 0, 0,                OFF (stun_urls) },
+  { "ice",     "turn-urls",        KEY_STRING_LIST, 0, 0,                OFF (turn_urls) },
+  { "ice",     "turn-secret",      KEY_STRING,      0, 0,                OFF (turn_secret) },
+  { "ice",     "turn-ttl-s",       KEY_UINT,        60, 30 * 86400,      OFF (turn_ttl_s) },
 };
 
 ConfabServerConfig *
@@ -59,6 +63,9 @@ confab_server_config_new (void)
   self->port = CONFAB_SERVER_DEFAULT_PORT;
   self->data_dir = g_build_filename (g_get_user_data_dir (), "confab-server", NULL);
   self->api_keys = g_new0 (char *, 1);
+  self->stun_urls = g_new0 (char *, 1);
+  self->turn_urls = g_new0 (char *, 1);
+  self->turn_ttl_s = CONFAB_SERVER_DEFAULT_TURN_TTL_S;
   self->heartbeat_ms = CONFAB_SERVER_DEFAULT_HEARTBEAT_MS;
   self->idle_timeout_ms = CONFAB_SERVER_DEFAULT_IDLE_TIMEOUT_MS;
   self->grace_ms = CONFAB_SERVER_DEFAULT_GRACE_MS;
@@ -78,6 +85,9 @@ confab_server_config_free (ConfabServerConfig *self)
   g_strfreev (self->api_keys);
   g_free (self->tls_cert);
   g_free (self->tls_key);
+  g_strfreev (self->stun_urls);
+  g_strfreev (self->turn_urls);
+  g_free (self->turn_secret);
   g_free (self);
 }
 
@@ -156,6 +166,25 @@ bad:
 }
 
 static gboolean
+check_ice_url (const KeyInfo  *info,
+               const char     *url,
+               GError        **error)
+{
+  gboolean turn = g_str_equal (info->key, "turn-urls");
+  gboolean ok = turn ? (g_str_has_prefix (url, "turn:") || g_str_has_prefix (url, "turns:"))
+                     : (g_str_has_prefix (url, "stun:") || g_str_has_prefix (url, "stuns:"));
+
+  for (const char *p = url; ok && *p; p++)
+    ok = g_ascii_isgraph (*p) && *p != '"' && *p != '\\';
+
+  if (!ok)
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                 "[ice] %s: '%s' is not a %s URL", info->key, url,
+                 turn ? "turn: or turns:" : "stun: or stuns:");
+  return ok;
+}
+
+static gboolean
 check_consistency (const ConfabServerConfig  *config,
                    GError                   **error)
 {
@@ -174,6 +203,13 @@ check_consistency (const ConfabServerConfig  *config,
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                    "[limits] max-string-bytes, max-text-bytes and max-data-bytes "
                    "may not exceed max-frame-bytes (%u)", config->limits.max_frame_bytes);
+      return FALSE;
+    }
+
+  if (config->turn_urls[0] != NULL && (config->turn_secret == NULL || *config->turn_secret == '\0'))
+    {
+      g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                           "[ice] turn-urls needs turn-secret (the TURN server's shared secret)");
       return FALSE;
     }
 
@@ -196,6 +232,9 @@ copy_config (ConfabServerConfig       *dest,
   g_strfreev (dest->api_keys);
   g_free (dest->tls_cert);
   g_free (dest->tls_key);
+  g_strfreev (dest->stun_urls);
+  g_strfreev (dest->turn_urls);
+  g_free (dest->turn_secret);
 
   *dest = *src;
   dest->listen = g_strdup (src->listen);
@@ -203,6 +242,9 @@ copy_config (ConfabServerConfig       *dest,
   dest->api_keys = g_strdupv (src->api_keys);
   dest->tls_cert = g_strdup (src->tls_cert);
   dest->tls_key = g_strdup (src->tls_key);
+  dest->stun_urls = g_strdupv (src->stun_urls);
+  dest->turn_urls = g_strdupv (src->turn_urls);
+  dest->turn_secret = g_strdup (src->turn_secret);
 }
 
 gboolean
@@ -271,7 +313,8 @@ confab_server_config_load_key_file (ConfabServerConfig  *self,
 
                 if (*item == '\0')
                   continue;
-                if (!check_api_key (item, error))
+                if (info->offset == OFF (api_keys) ? !check_api_key (item, error)
+                                                   : !check_ice_url (info, item, error))
                   return FALSE;
                 g_ptr_array_add (kept, g_steal_pointer (&item));
               }
@@ -308,8 +351,8 @@ confab_server_config_load_key_file (ConfabServerConfig  *self,
       raw = g_key_file_get_string (key_file, info->group, info->key, NULL);
       if (raw == NULL || *g_strstrip (raw) == '\0')
         {
-          if (info->kind == KEY_PATH && (info->offset == OFF (tls_cert) ||
-                                         info->offset == OFF (tls_key)))
+          if (info->offset == OFF (tls_cert) || info->offset == OFF (tls_key) ||
+              info->offset == OFF (turn_secret))
             {
               g_clear_pointer ((char **) field, g_free);
               continue;

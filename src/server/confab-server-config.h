@@ -14,13 +14,14 @@ G_BEGIN_DECLS
 #define CONFAB_SERVER_DEFAULT_HEARTBEAT_MS    15000
 #define CONFAB_SERVER_DEFAULT_IDLE_TIMEOUT_MS 45000
 #define CONFAB_SERVER_DEFAULT_GRACE_MS        30000
+#define CONFAB_SERVER_DEFAULT_TURN_TTL_S      86400
 
 /**
  * ConfabServerConfig:
  *
  * Everything confab-server can be told. Filled with defaults by
  * confab_server_config_new(), then from a key file and/or command-line overrides
- * through confab_server_config_load(). Plain data: read it, do not change it once
+ * through confab_server_config_load_key_file(). Plain data: read it, do not change it once
  * the server runs.
  */
 typedef struct {
@@ -35,12 +36,16 @@ typedef struct {
   char             *tls_cert;
   char             *tls_key;
   gboolean          verbose;
+  char            **stun_urls;
+  char            **turn_urls;
+  char             *turn_secret;
+  guint             turn_ttl_s;
 } ConfabServerConfig;
 
 ConfabServerConfig *confab_server_config_new           (void);
 void                confab_server_config_free          (ConfabServerConfig  *self);
 
-/* Applies the keys of @key_file (groups [server], [auth], [session], [limits]) over
+/* Applies the keys of @key_file (groups [server], [auth], [session], [limits], [ice]) over
  * the current values, checking every one. On error nothing is changed. */
 gboolean            confab_server_config_load_key_file (ConfabServerConfig  *self,
                                                         GKeyFile            *key_file,

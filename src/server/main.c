@@ -87,10 +87,14 @@ static const OptionKey option_keys[] = {
   { "--rate-per-second",  "limits",  "rate-per-second" },
   { "--rate-burst",       "limits",  "rate-burst" },
   { "--max-violations",   "limits",  "max-violations" },
+  { "--turn-secret",      "ice",     "turn-secret" },
+  { "--turn-ttl-s",       "ice",     "turn-ttl-s" },
 };
 
 static GKeyFile *overrides;
 static GPtrArray *override_api_keys;
+static GPtrArray *override_stun_urls;
+static GPtrArray *override_turn_urls;
 static char *config_path;
 
 static gboolean
@@ -102,6 +106,18 @@ on_option (const char  *option_name,
   if (g_str_equal (option_name, "--api-key"))
     {
       g_ptr_array_add (override_api_keys, g_strdup (value));
+      return TRUE;
+    }
+
+  if (g_str_equal (option_name, "--stun"))
+    {
+      g_ptr_array_add (override_stun_urls, g_strdup (value));
+      return TRUE;
+    }
+
+  if (g_str_equal (option_name, "--turn"))
+    {
+      g_ptr_array_add (override_turn_urls, g_strdup (value));
       return TRUE;
     }
 
@@ -133,7 +149,7 @@ on_option (const char  *option_name,
 
 static const GOptionEntry server_entries[] = {
   { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-    "Read settings from FILE (a key file: groups [server], [auth], [session], [limits])", "FILE" },
+    "Read settings from FILE (a key file: groups [server], [auth], [session], [limits], [ice])", "FILE" },
   OPT ("listen", "ADDR", "Address to listen on, IPv4 or IPv6 (default 127.0.0.1; 0.0.0.0 or :: for all)"),
   OPT ("port", "N", "TCP port (default 8470; 0 picks a free one)"),
   OPT ("data-dir", "DIR", "Where the database lives (default $XDG_DATA_HOME/confab-server)"),
@@ -148,6 +164,10 @@ static const GOptionEntry server_entries[] = {
   OPT ("rate-per-second", "N", "Frames per second a connection may send (default 50)"),
   OPT ("rate-burst", "N", "Frames a connection may send in a burst (default 200)"),
   OPT ("max-violations", "N", "Bad frames within 10 s before the connection is closed with 1008 (default 50)"),
+  OPT ("stun", "URL", "A STUN server for clients (stun:HOST:PORT); repeat for several (replaces [ice] stun-urls)"),
+  OPT ("turn", "URL", "A TURN server for clients (turn:HOST:PORT?transport=udp); repeat (replaces [ice] turn-urls)"),
+  OPT ("turn-secret", "SECRET", "Shared secret of the TURN server (coturn use-auth-secret)"),
+  OPT ("turn-ttl-s", "N", "Lifetime of TURN credentials in seconds (default 86400)"),
   OPT ("tls-cert", "FILE", "PEM certificate: serve wss:// (needs --tls-key)"),
   OPT ("tls-key", "FILE", "PEM private key of --tls-cert"),
   { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, on_option,
@@ -161,6 +181,18 @@ static const GOptionEntry user_entries[] = {
   { NULL }
 };
 
+static void
+set_override_list (GPtrArray  *values,
+                   const char *group,
+                   const char *key)
+{
+  if (values->len == 0)
+    return;
+
+  g_key_file_set_string_list (overrides, group, key,
+                              (const char * const *) values->pdata, values->len);
+}
+
 static ConfabServerConfig *
 load_config (GError **error)
 {
@@ -169,14 +201,9 @@ load_config (GError **error)
   if (config_path != NULL && !confab_server_config_load_file (config, config_path, error))
     return NULL;
 
-  if (override_api_keys->len > 0)
-    {
-      g_ptr_array_add (override_api_keys, NULL);
-      g_key_file_set_string_list (overrides, "auth", "api-keys",
-                                  (const char * const *) override_api_keys->pdata,
-                                  override_api_keys->len - 1);
-      g_ptr_array_remove_index (override_api_keys, override_api_keys->len - 1);
-    }
+  set_override_list (override_api_keys, "auth", "api-keys");
+  set_override_list (override_stun_urls, "ice", "stun-urls");
+  set_override_list (override_turn_urls, "ice", "turn-urls");
 
   if (!confab_server_config_load_key_file (config, overrides, error))
     return NULL;
@@ -555,6 +582,8 @@ main (int    argc,
 
   overrides = g_key_file_new ();
   override_api_keys = g_ptr_array_new_with_free_func (g_free);
+  override_stun_urls = g_ptr_array_new_with_free_func (g_free);
+  override_turn_urls = g_ptr_array_new_with_free_func (g_free);
 
   if (argc > 1 && g_str_equal (argv[1], "user"))
     status = run_user_command (argc - 1, argv + 1);
@@ -563,6 +592,8 @@ main (int    argc,
 
   g_key_file_unref (overrides);
   g_ptr_array_unref (override_api_keys);
+  g_ptr_array_unref (override_stun_urls);
+  g_ptr_array_unref (override_turn_urls);
   g_free (config_path);
 
   return status;

@@ -248,7 +248,9 @@ test_config_values (void)
                  "[auth]\napi-keys=k1; k2 ;\n"
                  "[session]\nheartbeat-ms=1000\nidle-timeout-ms=3000\ngrace-ms=0\n"
                  "[limits]\nmax-frame-bytes=2048\nmax-string-bytes=100\nmax-text-bytes=1000\n"
-                 "max-data-bytes=1500\nrate-per-second=7\nrate-burst=9\nmax-violations=3\n",
+                 "max-data-bytes=1500\nrate-per-second=7\nrate-burst=9\nmax-violations=3\n"
+                 "[ice]\nstun-urls=stun:a:3478;stuns:b:5349\nturn-urls=turn:c:3478\n"
+                 "turn-secret=shh\nturn-ttl-s=600\n",
                  &error);
 
   g_assert_no_error (error);
@@ -269,6 +271,10 @@ test_config_values (void)
   g_assert_cmpuint (config->limits.rate_per_second, ==, 7);
   g_assert_cmpuint (config->limits.rate_burst, ==, 9);
   g_assert_cmpuint (config->limits.max_violations, ==, 3);
+  g_assert_cmpuint (g_strv_length (config->stun_urls), ==, 2);
+  g_assert_cmpstr (config->turn_urls[0], ==, "turn:c:3478");
+  g_assert_cmpstr (config->turn_secret, ==, "shh");
+  g_assert_cmpuint (config->turn_ttl_s, ==, 600);
 }
 
 static void
@@ -293,6 +299,10 @@ test_config_errors (void)
     { "[limits]\nmax-frame-bytes=1024\n", "max-frame-bytes" },
     { "[limits]\nrate-burst=0\n", "rate-burst" },
     { "[limits]\nmax-violations=\n", "max-violations" },
+    { "[ice]\nstun-urls=http://x\n", "stun-urls" },
+    { "[ice]\nturn-urls=turn:x:3478\n", "turn-secret" },
+    { "[ice]\nturn-urls=stun:x:3478\nturn-secret=s\n", "turn-urls" },
+    { "[ice]\nturn-ttl-s=5\n", "turn-ttl-s" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

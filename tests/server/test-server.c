@@ -114,6 +114,44 @@ test_hello (void)
   }
 }
 
+static void
+test_ice_servers (void)
+{
+  const char *args[] = { "--stun", "stun:127.0.0.1:3478", "--turn", "turn:127.0.0.1:3478?transport=udp",
+                         "--turn-secret", "s3cret", NULL };
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (args);
+  g_autoptr(TestClient) client = test_client_connect (server);
+  g_autoptr(JsonObject) welcome = test_client_hello (client);
+  JsonArray *servers = json_object_get_array_member (welcome, "iceServers");
+  JsonObject *stun, *turn;
+  const char *username;
+  g_autofree char *suffix = NULL;
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA1, (const guchar *) "s3cret", 6);
+  guint8 digest[20];
+  gsize length = sizeof digest;
+  g_autofree char *expected = NULL;
+
+  g_assert_cmpuint (json_array_get_length (servers), ==, 2);
+  stun = json_array_get_object_element (servers, 0);
+  turn = json_array_get_object_element (servers, 1);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (stun, "urls"), 0), ==,
+                   "stun:127.0.0.1:3478");
+  g_assert_false (json_object_has_member (stun, "credential"));
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (turn, "urls"), 0), ==,
+                   "turn:127.0.0.1:3478?transport=udp");
+
+  /* EXPIRY:SESSIONID, credential = base64 (HMAC-SHA1 (secret, username)) */
+  username = json_object_get_string_member (turn, "username");
+  suffix = g_strconcat (":", json_object_get_string_member (welcome, "sessionId"), NULL);
+  g_assert_true (g_str_has_suffix (username, suffix));
+  g_assert_cmpint (g_ascii_strtoll (username, NULL, 10), >,
+                   json_object_get_int_member (welcome, "serverTime") / 1000);
+  g_hmac_update (hmac, (const guchar *) username, -1);
+  g_hmac_get_digest (hmac, digest, &length);
+  expected = g_base64_encode (digest, length);
+  g_assert_cmpstr (json_object_get_string_member (turn, "credential"), ==, expected);
+}
+
 /* register */
 
 static void
@@ -1190,6 +1228,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/server/hello", test_hello);
+  g_test_add_func ("/server/ice-servers", test_ice_servers);
   g_test_add_func ("/server/register/guest", test_register_guest);
   g_test_add_func ("/server/register/account", test_register_account);
   g_test_add_func ("/server/routing", test_routing);

@@ -495,3 +495,22 @@ _confab_call_engine_create_screen_finish (GAsyncResult  *result,
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* The stream a call publishes when the application gave none: the microphone, or for
+ * a screen share the screen. */
+ConfabStream *
+_confab_call_engine_create_default_stream (ConfabCallMedia   media,
+                                           GError          **error)
+{
+  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
+
+  if (!confab_media_init (error))
+    return NULL;
+
+  g_variant_dict_insert (options, "audio", "b", media != CONFAB_CALL_MEDIA_SCREEN);
+  g_variant_dict_insert (options, "video", "b", media == CONFAB_CALL_MEDIA_SCREEN);
+  if (media == CONFAB_CALL_MEDIA_SCREEN)
+    g_variant_dict_insert (options, "screen", "b", TRUE);
+
+  return confab_stream_new_local (g_variant_dict_end (options), error);
+}

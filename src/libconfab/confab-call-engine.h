@@ -78,6 +78,8 @@ gboolean          _confab_call_engine_start_recording  (ConfabStream          *s
 ConfabRecordInformation *_confab_call_engine_stop_recording (ConfabStream     *stream,
                                                         ConfabRecordMode       mode,
                                                         GError               **error);
+ConfabStream     *_confab_call_engine_create_default_stream (ConfabCallMedia media,
+                                                            GError          **error);
 void              _confab_call_engine_create_screen_async  (GCancellable      *cancellable,
                                                             GAsyncReadyCallback callback,
                                                             gpointer           user_data);

@@ -32,6 +32,8 @@ void        _confab_call_end                  (ConfabCall        *self,
 void        _confab_call_update_monitoring    (ConfabCall        *self);
 void        _confab_call_network_changed      (ConfabCall        *self);
 gboolean    _confab_call_is_active            (ConfabCall        *self);
+gboolean    _confab_call_signaling_only       (void);
+void        _confab_call_set_owns_published_streams (ConfabCall  *self);
 
 const char *_confab_call_media_to_string      (ConfabCallMedia    media);
 gboolean    _confab_call_media_from_string    (const char        *name,

@@ -33,7 +33,8 @@
  * environment variable `CONFAB_CALL_MEDIA_TIMEOUT_MS` changes it) ends with the
  * reason `Ice_failed`. An invitation nobody answers ends with the reason `Timeout`
  * (after 60 s on the server; `CONFAB_CALL_INVITE_TIMEOUT_MS` sets the client's own
- * bound, 65 s by default).
+ * bound, 65 s by default). `CONFAB_CALL_MEDIA=none` in the environment makes calls
+ * signaling only, with no media at all.
  */
 
 #define DEFAULT_INVITE_TIMEOUT_MS 65000
@@ -70,6 +71,7 @@ struct _ConfabCall
   gboolean             audio_enabled;
   gboolean             video_enabled;
   gboolean             media_connected;
+  gboolean             owns_published_streams;
   gboolean             stats_pending;
 };
 
@@ -316,6 +318,11 @@ end_call (ConfabCall *self,
 
   g_clear_pointer (&self->engine, _confab_call_engine_free);
 
+  /* the streams the call made itself stop capturing */
+  if (self->owns_published_streams)
+    for (guint i = 0; i < self->published_streams->len; i++)
+      confab_stream_release (g_ptr_array_index (self->published_streams, i));
+
   if (session != NULL)
     _confab_session_call_ended (session, self);
 }
@@ -340,6 +347,20 @@ _confab_call_end (ConfabCall *self,
     }
 
   end_call (self, END_HANGUP, from, reason);
+}
+
+void
+_confab_call_set_owns_published_streams (ConfabCall *self)
+{
+  self->owns_published_streams = TRUE;
+}
+
+/* CONFAB_CALL_MEDIA=none: calls are signaled but set up no media at all (tests of the
+ * signaling state machine; taking media out of the picture when debugging). */
+gboolean
+_confab_call_signaling_only (void)
+{
+  return g_strcmp0 (g_getenv ("CONFAB_CALL_MEDIA"), "none") == 0;
 }
 
 gboolean
@@ -495,6 +516,12 @@ media_start (ConfabCall *self)
 
   if (session == NULL || self->engine != NULL)
     return;
+
+  if (_confab_call_signaling_only ())
+    {
+      g_debug ("Call %s: signaling only, no media", self->id);
+      return;
+    }
 
   self->engine = _confab_call_engine_new (self, _confab_session_get_ice_servers (session), &error);
   if (self->engine == NULL)

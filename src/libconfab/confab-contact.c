@@ -597,8 +597,9 @@ confab_contact_send_raw_data_finish (ConfabContact  *self,
 /**
  * confab_contact_call:
  * @self: a #ConfabContact
- * @stream: (nullable): the local #ConfabStream to send, or %NULL to
- *   send nothing of one's own
+ * @stream: (nullable): the local #ConfabStream to send, or %NULL for an
+ *   audio-only call from the default microphone (the screen, for
+ *   %CONFAB_CALL_MEDIA_SCREEN) that the call captures and releases by itself
  * @media: what the call is for (what the callee is told)
  * @error: return location for a #GError
  *

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "confab-backoff.h"
+#include "confab-call-engine.h"
 #include "confab-call-private.h"
 #include "confab-connection.h"
 #include "confab-contact-private.h"
@@ -2063,6 +2064,7 @@ _confab_session_start_call (ConfabSession    *self,
 {
   g_autofree char *call_id = NULL;
   g_autoptr(ConfabCall) call = NULL;
+  g_autoptr(ConfabStream) own_stream = NULL;
 
   if (!_confab_session_can_send (self, error))
     return NULL;
@@ -2081,8 +2083,18 @@ _confab_session_start_call (ConfabSession    *self,
       return NULL;
     }
 
+  if (stream == NULL && !_confab_call_signaling_only ())
+    {
+      own_stream = _confab_call_engine_create_default_stream (media, error);
+      if (own_stream == NULL)
+        return NULL;
+    }
+
   call_id = g_uuid_string_random ();
-  call = _confab_call_new (self, contact, call_id, CONFAB_CALL_DIRECTION_OUTGOING, media, stream);
+  call = _confab_call_new (self, contact, call_id, CONFAB_CALL_DIRECTION_OUTGOING, media,
+                           stream != NULL ? stream : own_stream);
+  if (own_stream != NULL)
+    _confab_call_set_owns_published_streams (call);
   _confab_session_add_call (self, call);
   _confab_call_invite (call);
 

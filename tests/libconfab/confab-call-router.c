@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* confab-call-router.c: a scripted in-process server that routes call messages as
+ * docs/PROTOCOL.md §7 says. Every frame a client sends is checked with the codec. */
+
+#define G_LOG_DOMAIN "confab-call-router"
+
+#include "config.h"
+
+#include "confab-call-router.h"
+
+#include "confab-wire.h"
+
+
+
+typedef struct
+{
+  Router                  *router;
+  SoupWebsocketConnection *websocket;
+  char                    *user_id;
+  gint64                   seq;
+} Peer;
+
+typedef struct
+{
+  char     *id;
+  Peer     *caller;
+  char     *callee_id;
+  Peer     *callee;     /* the session that accepted */
+  gboolean  accepted;
+} RouterCall;
+
+
+static void
+router_call_free (gpointer data)
+{
+  RouterCall *call = data;
+
+  g_free (call->id);
+  g_free (call->callee_id);
+  g_free (call);
+}
+
+static void
+peer_free (gpointer data)
+{
+  Peer *peer = data;
+
+  g_signal_handlers_disconnect_by_data (peer->websocket, peer);
+  g_object_unref (peer->websocket);
+  g_free (peer->user_id);
+  g_free (peer);
+}
+
+static void
+peer_send_object (Peer       *peer,
+                  JsonObject *object)
+{
+  g_autofree char *text = confab_wire_encode (object, NULL);
+
+  if (soup_websocket_connection_get_state (peer->websocket) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (peer->websocket, text);
+}
+
+static void
+reply_result (Peer   *peer,
+              gint64  re)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autofree char *text = confab_wire_encode_result (re, data, NULL);
+
+  soup_websocket_connection_send_text (peer->websocket, text);
+}
+
+static void
+reply_error (Peer            *peer,
+             gint64           re,
+             ConfabWireError  code,
+             const char      *message)
+{
+  g_autofree char *text = confab_wire_encode_error (re, code, NULL, message, NULL);
+
+  soup_websocket_connection_send_text (peer->websocket, text);
+}
+
+/* An event to @to, from @from, copying the call members of @request. */
+static void
+send_event (Peer       *to,
+            Peer       *from,
+            const char *type,
+            JsonObject *request,
+            const char *reason)
+{
+  g_autoptr(JsonObject) event = json_object_new ();
+  JsonObject *from_object = json_object_new ();
+  const char *copied[] = { "callId", "media", "sdpType", "sdp", "candidate", "sdpMLineIndex",
+                           "sdpMid", "uuid", "event", "content", NULL };
+
+  json_object_set_string_member (event, "type", type);
+  json_object_set_int_member (event, "seq", ++to->seq);
+  json_object_set_string_member (from_object, "id", from->user_id);
+  json_object_set_string_member (from_object, "username", from->user_id);
+  json_object_set_object_member (event, "from", from_object);
+  for (guint i = 0; copied[i] != NULL; i++)
+    {
+      JsonNode *node = json_object_get_member (request, copied[i]);
+
+      if (node != NULL)
+        json_object_set_member (event, copied[i], json_node_copy (node));
+    }
+  if (reason != NULL)
+    json_object_set_string_member (event, "reason", reason);
+  json_object_set_int_member (event, "time", g_get_real_time () / 1000);
+  peer_send_object (to, event);
+}
+
+static void
+send_to_user (Router     *router,
+              const char *user_id,
+              Peer       *except,
+              Peer       *from,
+              const char *type,
+              JsonObject *request,
+              const char *reason)
+{
+  for (guint i = 0; i < router->peers->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (router->peers, i);
+
+      if (peer != except && g_strcmp0 (peer->user_id, user_id) == 0)
+        send_event (peer, from, type, request, reason);
+    }
+}
+
+static gboolean
+user_online (Router     *router,
+             const char *user_id)
+{
+  for (guint i = 0; i < router->peers->len; i++)
+    if (g_strcmp0 (((Peer *) g_ptr_array_index (router->peers, i))->user_id, user_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* §7: the sender must be a party of the call; the message must fit its state. */
+static void
+route_call (Peer              *peer,
+            ConfabWireMessage *message)
+{
+  Router *router = peer->router;
+  JsonObject *object = message->object;
+  const char *call_id = json_object_get_string_member (object, "callId");
+  const char *type = confab_wire_type_to_string (message->type);
+  const char *reason = json_object_get_string_member_with_default (object, "reason", NULL);
+  RouterCall *call = g_hash_table_lookup (router->calls, call_id);
+  gboolean is_caller = call != NULL && call->caller == peer;
+  gboolean is_callee = call != NULL && !is_caller && g_strcmp0 (call->callee_id, peer->user_id) == 0 &&
+                       (call->callee == NULL || call->callee == peer);
+
+  g_ptr_array_add (router->received, g_strdup (type));
+
+  if (message->type == CONFAB_WIRE_CALL_INVITE)
+    {
+      const char *to = json_object_get_string_member (object, "to");
+
+      if (call != NULL)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_BAD_PARAMETER, "callId in use");
+      if (!user_online (router, to))
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_NOT_FOUND, "no such user");
+      call = g_new0 (RouterCall, 1);
+      call->id = g_strdup (call_id);
+      call->caller = peer;
+      call->callee_id = g_strdup (to);
+      g_hash_table_insert (router->calls, call->id, call);
+      reply_result (peer, message->id);
+      send_to_user (router, to, NULL, peer, type, object, NULL);
+      return;
+    }
+
+  if (!is_caller && !is_callee)
+    return reply_error (peer, message->id, CONFAB_WIRE_ERROR_NOT_FOUND, "no such call");
+
+  switch (message->type)
+    {
+    case CONFAB_WIRE_CALL_RINGING:
+      if (!is_callee || call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      reply_result (peer, message->id);
+      send_event (call->caller, peer, type, object, NULL);
+      break;
+
+    case CONFAB_WIRE_CALL_ACCEPT:
+      if (!is_callee || call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      call->accepted = TRUE;
+      call->callee = peer;
+      reply_result (peer, message->id);
+      send_event (call->caller, peer, type, object, NULL);
+      send_to_user (router, call->callee_id, peer, call->caller, "callCancel", object, "Answered_Elsewhere");
+      break;
+
+    case CONFAB_WIRE_CALL_DECLINE:
+      if (!is_callee || call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      reply_result (peer, message->id);
+      send_event (call->caller, peer, type, object, reason != NULL ? reason : "User_Refused_Call");
+      g_hash_table_remove (router->calls, call_id);
+      break;
+
+    case CONFAB_WIRE_CALL_CANCEL:
+      if (!is_caller || call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      reply_result (peer, message->id);
+      send_to_user (router, call->callee_id, NULL, peer, type, object, reason != NULL ? reason : "Hangup_From_Caller");
+      g_hash_table_remove (router->calls, call_id);
+      break;
+
+    case CONFAB_WIRE_CALL_HANGUP:
+      if (!call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      reply_result (peer, message->id);
+      send_event (is_caller ? call->callee : call->caller, peer, type, object,
+                  reason != NULL ? reason : is_caller ? "Hangup_From_Caller" : "Hangup_From_Callee");
+      g_hash_table_remove (router->calls, call_id);
+      break;
+
+    case CONFAB_WIRE_CALL_SDP:
+    case CONFAB_WIRE_CALL_ICE:
+      if (!call->accepted)
+        return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      reply_result (peer, message->id);
+      if (message->type == CONFAB_WIRE_CALL_ICE && router->drop_ice)
+        break;
+      send_event (is_caller ? call->callee : call->caller, peer, type, object, NULL);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The peer's session is gone: end its calls as the server does. */
+static void
+end_calls_of (Router *router,
+              Peer   *peer)
+{
+  GHashTableIter iter;
+  RouterCall *call;
+
+  g_hash_table_iter_init (&iter, router->calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+
+      json_object_set_string_member (object, "callId", call->id);
+      if (call->caller == peer && call->accepted)
+        send_event (call->callee, peer, "callHangup", object, "disconnected");
+      else if (call->caller == peer)
+        send_to_user (router, call->callee_id, NULL, peer, "callCancel", object, "disconnected");
+      else if (call->callee == peer)
+        send_event (call->caller, peer, "callHangup", object, "disconnected");
+      else
+        continue;
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+static void
+on_client_frame (SoupWebsocketConnection *websocket,
+                 gint                     type,
+                 GBytes                  *bytes,
+                 gpointer                 user_data)
+{
+  Peer *peer = user_data;
+  Router *router = peer->router;
+  g_autoptr(ConfabWireMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  gsize length;
+  const char *data = g_bytes_get_data (bytes, &length);
+
+  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
+  message = confab_wire_decode (data, length, CONFAB_WIRE_TO_SERVER, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  switch (message->type)
+    {
+    case CONFAB_WIRE_HELLO:
+      soup_websocket_connection_send_text (websocket,
+                                           "{\"type\":\"welcome\",\"version\":1,\"sessionId\":\"s\","
+                                           "\"resumeToken\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
+                                           "\"heartbeatMs\":1000,\"idleTimeoutMs\":60000,\"graceMs\":30000,"
+                                           "\"limits\":{\"maxFrameBytes\":65536,\"maxStringBytes\":4096,"
+                                           "\"maxTextBytes\":16384,\"maxDataBytes\":32768,\"ratePerSecond\":50,"
+                                           "\"rateBurst\":200},\"iceServers\":[],\"serverTime\":1700000000000}");
+      break;
+
+    case CONFAB_WIRE_REGISTER:
+      peer->user_id = g_strdup (json_object_get_string_member_with_default (message->object, "userId", NULL));
+      if (peer->user_id == NULL)
+        peer->user_id = g_strdup_printf ("guest-%u", ++router->n_guests);
+      reply = g_strdup_printf ("{\"type\":\"result\",\"re\":%" G_GINT64_FORMAT ",\"data\":{\"userId\":\"%s\","
+                               "\"username\":\"%s\",\"userData\":{},\"kind\":\"guest\"}}",
+                               message->id, peer->user_id, peer->user_id);
+      soup_websocket_connection_send_text (websocket, reply);
+      break;
+
+    case CONFAB_WIRE_PING:
+      soup_websocket_connection_send_text (websocket, "{\"type\":\"pong\",\"serverTime\":1700000000000}");
+      break;
+
+    case CONFAB_WIRE_DISCONNECT:
+      reply_result (peer, message->id);
+      end_calls_of (router, peer);
+      soup_websocket_connection_close (websocket, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      break;
+
+    case CONFAB_WIRE_CUSTOM_EVENT:
+      if (g_strcmp0 (json_object_get_string_member (message->object, "event"), "confab.call.media") == 0)
+        router->n_media_events++;
+      reply = g_strdup_printf ("{\"type\":\"result\",\"re\":%" G_GINT64_FORMAT ",\"data\":{\"uuid\":\"%s\","
+                               "\"time\":1700000000999,\"delivered\":\"online\"}}",
+                               message->id, json_object_get_string_member (message->object, "uuid"));
+      soup_websocket_connection_send_text (websocket, reply);
+      send_to_user (router, json_object_get_string_member (message->object, "to"), NULL, peer,
+                    "customEvent", message->object, NULL);
+      break;
+
+    case CONFAB_WIRE_CALL_INVITE:
+    case CONFAB_WIRE_CALL_RINGING:
+    case CONFAB_WIRE_CALL_ACCEPT:
+    case CONFAB_WIRE_CALL_DECLINE:
+    case CONFAB_WIRE_CALL_CANCEL:
+    case CONFAB_WIRE_CALL_HANGUP:
+    case CONFAB_WIRE_CALL_SDP:
+    case CONFAB_WIRE_CALL_ICE:
+      route_call (peer, message);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+on_client_closed (SoupWebsocketConnection *websocket,
+                  gpointer                 user_data)
+{
+  Peer *peer = user_data;
+
+  end_calls_of (peer->router, peer);
+  g_clear_pointer (&peer->user_id, g_free);
+}
+
+static void
+on_websocket (SoupServer              *server,
+              SoupServerMessage       *msg,
+              const char              *path,
+              SoupWebsocketConnection *websocket,
+              gpointer                 user_data)
+{
+  Router *router = user_data;
+  Peer *peer = g_new0 (Peer, 1);
+
+  peer->router = router;
+  peer->websocket = g_object_ref (websocket);
+  g_ptr_array_add (router->peers, peer);
+  g_signal_connect (websocket, "message", G_CALLBACK (on_client_frame), peer);
+  g_signal_connect (websocket, "closed", G_CALLBACK (on_client_closed), peer);
+}
+
+Router *
+router_new (void)
+{
+  Router *router = g_new0 (Router, 1);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  router->peers = g_ptr_array_new_with_free_func (peer_free);
+  router->calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, router_call_free);
+  router->received = g_ptr_array_new_with_free_func (g_free);
+  router->server = soup_server_new (NULL, NULL);
+  soup_server_add_websocket_handler (router->server, "/ws", NULL, NULL, on_websocket, router, NULL);
+  soup_server_listen_local (router->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (router->server);
+  router->url = g_strdup_printf ("ws://127.0.0.1:%d/ws", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  return router;
+}
+
+void
+router_free (Router *router)
+{
+  soup_server_disconnect (router->server);
+  g_clear_object (&router->server);
+  g_hash_table_unref (router->calls);
+  g_ptr_array_unref (router->peers);
+  g_ptr_array_unref (router->received);
+  g_free (router->url);
+  g_free (router);
+}
+
+

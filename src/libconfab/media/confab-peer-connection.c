@@ -673,8 +673,6 @@ on_pad_added (GstElement *webrtc,
               gpointer    user_data)
 {
   ConfabWeakHandle *handle = user_data;
-  g_autoptr(GstElement) parent = NULL;
-  g_autoptr(GstObject) pipeline = NULL;
   ConfabMediaEngine *engine;
   TrackData *track_data;
 

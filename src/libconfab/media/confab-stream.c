@@ -2055,8 +2055,6 @@ _confab_remote_track_is_playable (ConfabRemoteTrack *track)
 void
 _confab_remote_track_free (ConfabRemoteTrack *track)
 {
-  g_autoptr(ConfabMediaEngine) engine = NULL;
-
   if (track == NULL)
     return;
 

@@ -45,6 +45,9 @@ typedef struct {
   const char          *close_reason;
 } PerConnection;
 
+/* A context that could not listen, left for the exit (see confab_ws_transport_new()). */
+static struct lws_context *failed_context;
+
 static const lws_retry_bo_t no_idle_policy = {
   .secs_since_valid_ping = 0,
   .secs_since_valid_hangup = 0,
@@ -439,7 +442,9 @@ confab_ws_transport_new (const ConfabServerConfig  *config,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
                    "cannot listen on %s port %u (address in use or not available%s)",
                    config->listen, config->port, config->tls_cert ? ", or a bad certificate" : "");
-      lws_context_destroy (self->context);
+      /* Tearing a foreign-loop context down needs the loop to run while lws' plugin
+       * stays loaded; the caller exits instead. Keep it reachable meanwhile. */
+      failed_context = self->context;
       g_byte_array_unref (self->scratch);
       g_free (self);
       return NULL;

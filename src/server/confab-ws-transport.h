@@ -15,7 +15,7 @@ typedef struct _ConfabWsTransport ConfabWsTransport;
 
 /* Listens on the configured address and port (WebSocket at /ws, /healthz, TLS when a
  * certificate is configured), serving connections to @hub on @loop. @config and @hub
- * must outlive it. */
+ * must outlive it. On failure the process should exit without running @loop again. */
 ConfabWsTransport *confab_ws_transport_new      (const ConfabServerConfig  *config,
                                                  ConfabHub                 *hub,
                                                  uv_loop_t                 *loop,

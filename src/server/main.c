@@ -16,6 +16,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -206,7 +207,10 @@ load_config (GError **error)
   set_override_list (override_turn_urls, "ice", "turn-urls");
 
   if (!confab_server_config_load_key_file (config, overrides, error))
-    return NULL;
+    {
+      g_prefix_error (error, "on the command line: ");
+      return NULL;
+    }
 
   return g_steal_pointer (&config);
 }
@@ -518,14 +522,10 @@ run_server (int    argc,
 
   if (server.transport == NULL)
     {
+      /* lws' half-made context cannot be torn down without running the loop: exit. */
       g_printerr ("confab-server: %s\n", error->message);
-      g_clear_pointer (&server.bridge, confab_uv_glib_free);
-      uv_run (&server.loop, UV_RUN_DEFAULT);
-      uv_loop_close (&server.loop);
-      confab_hub_free (server.hub);
-      g_object_unref (server.storage);
-      confab_server_config_free (server.config);
-      return 1;
+      confab_storage_flush (server.storage);
+      exit (1);
     }
 
   uv_signal_init (&server.loop, &server.sigint);

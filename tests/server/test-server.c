@@ -1041,6 +1041,33 @@ assert_bad_config (const char *contents,
 }
 
 static void
+test_port_in_use (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autofree char *port = g_strdup_printf ("%u", confab_test_server_get_port (server));
+  g_autofree char *dir = g_dir_make_tmp ("confab-port-XXXXXX", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { "--port", port, "--data-dir", dir, NULL };
+  g_autofree char *health = NULL;
+
+  g_assert_cmpint (run_binary (args, NULL, &out, &err), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, "cannot listen"));
+  health = get_healthz (server);  /* the first one is unharmed */
+  g_assert_nonnull (strstr (health, "\"ok\""));
+
+  for (const char *const *name = (const char *const[]) { "confab.db", "confab.db-wal", "confab.db-shm", NULL };
+       *name != NULL; name++)
+    {
+      g_autofree char *path = g_build_filename (dir, *name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static void
 test_bad_config (void)
 {
   assert_bad_config ("[server]\nport=eighty\n", NULL, NULL, "port");
@@ -1245,6 +1272,7 @@ main (int    argc,
   g_test_add_func ("/server/sigterm", test_sigterm);
   g_test_add_func ("/server/cli/user", test_user_admin);
   g_test_add_func ("/server/cli/bad-config", test_bad_config);
+  g_test_add_func ("/server/cli/port-in-use", test_port_in_use);
 
   return g_test_run ();
 }

@@ -2,8 +2,13 @@
 /* confab-application.c: the Confab application
  *
  * Owns the windows and the application-wide actions, and reads the command line:
- * with credentials on it the app signs in at once, may open a contact's chat and, for
- * tests, save a screenshot of the window and quit.
+ * with credentials on it the app signs in at once, may open a contact's chat, call a
+ * contact or accept calls without asking and, for tests, save a screenshot of the
+ * window (of the call once its video shows) and quit.
+ *
+ * It also knows whether a notification service listens on the session bus, so that
+ * incoming calls are announced by a notification only where one can be shown (GIO
+ * would warn otherwise).
  */
 
 #define G_LOG_DOMAIN "confab-application"
@@ -25,6 +30,11 @@
 #define SCREENSHOT_FRAMES 3
 /* A screenshot run that has not finished after this long gives up with an error. */
 #define SCREENSHOT_TIMEOUT_SECONDS 60
+/* Remote video frames to show before a screenshot of a call is taken. */
+#define SCREENSHOT_VIDEO_FRAMES 10
+
+#define FDO_NOTIFICATIONS "org.freedesktop.Notifications"
+#define GTK_NOTIFICATIONS "org.gtk.Notifications"
 
 struct _ConfabApplication
 {
@@ -38,14 +48,23 @@ struct _ConfabApplication
   char           *username;
   char           *user_id;
   char           *open_contact;
+  char           *call_contact;
   char           *screenshot;
+
+  /* borrowed: the paintable watched before a call's screenshot */
+  ConfabVideoPaintable *screenshot_paintable;
 
   guint           sigint_source;
   guint           sigterm_source;
   guint           screenshot_timeout;
   guint           frames_left;
   int             exit_status;
+  guint           notifications_watch[2];
   guint           launched : 1;
+  guint           call_video : 1;
+  guint           accept_calls : 1;
+  guint           notifier_owned : 2;       /* bit per name in notifications_watch */
+  guint           notifier_activatable : 1;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabApplication, confab_application, ADW_TYPE_APPLICATION)
@@ -65,8 +84,14 @@ static const GOptionEntry option_entries[] = {
     N_("User ID to ask for when signing in as a guest"), N_("ID") },
   { "open-contact", 'o', 0, G_OPTION_ARG_STRING, NULL,
     N_("Open the chat with this user once signed in"), N_("ID") },
+  { "call", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Call this user (audio only) once signed in"), N_("ID") },
+  { "call-video", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Call this user with video once signed in"), N_("ID") },
+  { "accept-calls", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Accept incoming calls without asking"), NULL },
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
-    N_("Save a PNG of the window once the chat is shown, then quit"), N_("FILE") },
+    N_("Save a PNG of the window once the chat, or the call’s video, is shown, then quit"), N_("FILE") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Show the version and quit"), NULL },
   { NULL }
@@ -154,6 +179,44 @@ on_screenshot_tick (GtkWidget     *widget,
 }
 
 static void
+on_screenshot_video_frame (ConfabApplication *self)
+{
+  GtkWindow *window;
+
+  if (confab_video_paintable_get_n_frames (self->screenshot_paintable) < SCREENSHOT_VIDEO_FRAMES)
+    return;
+
+  g_signal_handlers_disconnect_by_func (self->screenshot_paintable, on_screenshot_video_frame, self);
+  self->screenshot_paintable = NULL;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    return;
+
+  self->frames_left = SCREENSHOT_FRAMES;
+  gtk_widget_add_tick_callback (GTK_WIDGET (window), on_screenshot_tick, self, NULL);
+}
+
+static void
+on_launch_call_started (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(ConfabApplication) self = user_data;
+  g_autoptr(ConfabCall) call = NULL;
+  g_autoptr(GError) error = NULL;
+
+  call = confab_window_start_call_finish (CONFAB_WINDOW (object), result, &error);
+  if (call != NULL)
+    return;
+
+  if (self->screenshot != NULL)
+    finish_with_error (self, "cannot call", error);
+  else
+    confab_window_show_toast (CONFAB_WINDOW (object), error->message);
+}
+
+static void
 on_launch_signed_in (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
@@ -183,7 +246,21 @@ on_launch_signed_in (GObject      *object,
       confab_window_show_toast (window, error->message);
     }
 
-  if (self->screenshot != NULL)
+  confab_window_set_auto_accept_calls (window, self->accept_calls);
+
+  if (self->call_contact != NULL)
+    confab_window_start_call_async (window, self->call_contact, self->call_video, NULL,
+                                    on_launch_call_started, g_object_ref (self));
+
+  if (self->screenshot != NULL && (self->call_contact != NULL || self->accept_calls))
+    {
+      /* a call's screenshot waits for its video */
+      self->screenshot_paintable =
+        confab_call_view_get_remote_paintable (confab_window_get_call_view (window));
+      g_signal_connect_object (self->screenshot_paintable, "notify::n-frames",
+                               G_CALLBACK (on_screenshot_video_frame), self, G_CONNECT_SWAPPED);
+    }
+  else if (self->screenshot != NULL)
     {
       self->frames_left = SCREENSHOT_FRAMES;
       gtk_widget_add_tick_callback (GTK_WIDGET (window), on_screenshot_tick, self, NULL);
@@ -297,10 +374,137 @@ about_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+/* app.answer-call (call id, "audio" | "video" | "decline"), from a notification */
+static void
+answer_call_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+  const char *call_id;
+  const char *response;
+
+  g_variant_get (parameter, "(&s&s)", &call_id, &response);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    {
+      if (CONFAB_IS_WINDOW (l->data) &&
+          confab_window_answer_call (CONFAB_WINDOW (l->data), call_id, response))
+        {
+          if (!g_str_equal (response, "decline"))
+            gtk_window_present (GTK_WINDOW (l->data));
+          return;
+        }
+    }
+
+  g_debug ("No window waits for an answer to call %s", call_id);
+}
+
+/* app.show-call (call id): the window asking about or showing that call */
+static void
+show_call_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  ConfabApplication *self = user_data;
+  const char *call_id = g_variant_get_string (parameter, NULL);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    {
+      ConfabWindow *window;
+      ConfabIncomingCallDialog *dialog;
+      ConfabCall *call;
+
+      if (!CONFAB_IS_WINDOW (l->data))
+        continue;
+
+      window = l->data;
+      dialog = confab_window_get_incoming_dialog (window);
+      call = confab_window_get_call (window);
+
+      if ((call != NULL && g_strcmp0 (confab_call_get_id (call), call_id) == 0) ||
+          (dialog != NULL &&
+           g_strcmp0 (confab_received_call_invitation_get_call_id (confab_incoming_call_dialog_get_invitation (dialog)),
+                      call_id) == 0))
+        {
+          gtk_window_present (GTK_WINDOW (window));
+          if (dialog != NULL)
+            gtk_window_present (GTK_WINDOW (dialog));
+          return;
+        }
+    }
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "answer-call", answer_call_activated, "(ss)" },
+  { "show-call", show_call_activated, "s" },
 };
+
+/* notification services on the session bus */
+
+static void
+on_notifier_appeared (GDBusConnection *connection,
+                      const char      *name,
+                      const char      *name_owner,
+                      gpointer         user_data)
+{
+  ConfabApplication *self = user_data;
+
+  self->notifier_owned |= g_str_equal (name, FDO_NOTIFICATIONS) ? 1 : 2;
+}
+
+static void
+on_notifier_vanished (GDBusConnection *connection,
+                      const char      *name,
+                      gpointer         user_data)
+{
+  ConfabApplication *self = user_data;
+
+  self->notifier_owned &= ~(g_str_equal (name, FDO_NOTIFICATIONS) ? 1 : 2);
+}
+
+static void
+on_activatable_names (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(ConfabApplication) self = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **names = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+  if (reply == NULL)
+    {
+      g_debug ("Listing activatable names: %s", error->message);
+      return;
+    }
+
+  g_variant_get (reply, "(^a&s)", &names);
+  self->notifier_activatable = g_strv_contains (names, FDO_NOTIFICATIONS);
+}
+
+static void
+watch_notifiers (ConfabApplication *self)
+{
+  GDBusConnection *connection = g_application_get_dbus_connection (G_APPLICATION (self));
+
+  if (connection == NULL)
+    return;
+
+  self->notifications_watch[0] =
+    g_bus_watch_name_on_connection (connection, FDO_NOTIFICATIONS, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                    on_notifier_appeared, on_notifier_vanished, self, NULL);
+  self->notifications_watch[1] =
+    g_bus_watch_name_on_connection (connection, GTK_NOTIFICATIONS, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                    on_notifier_appeared, on_notifier_vanished, self, NULL);
+  g_dbus_connection_call (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "ListActivatableNames", NULL,
+                          G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          on_activatable_names, g_object_ref (self));
+}
 
 static gboolean
 read_password_file (const char  *path,
@@ -350,6 +554,18 @@ confab_application_handle_local_options (GApplication *application,
   g_variant_dict_lookup (options, "username", "s", &self->username);
   g_variant_dict_lookup (options, "user-id", "s", &self->user_id);
   g_variant_dict_lookup (options, "open-contact", "s", &self->open_contact);
+  self->accept_calls = g_variant_dict_contains (options, "accept-calls");
+  if (g_variant_dict_lookup (options, "call-video", "s", &self->call_contact))
+    self->call_video = TRUE;
+  if (g_variant_dict_contains (options, "call"))
+    {
+      if (self->call_contact != NULL)
+        {
+          g_printerr ("confab: use either --call or --call-video, not both\n");
+          return 1;
+        }
+      g_variant_dict_lookup (options, "call", "s", &self->call_contact);
+    }
   g_variant_dict_lookup (options, "password-file", "^&ay", &password_file);
   g_variant_dict_lookup (options, "screenshot", "^&ay", &screenshot);
   self->screenshot = g_strdup (screenshot);
@@ -387,6 +603,18 @@ confab_application_handle_local_options (GApplication *application,
   if (self->open_contact != NULL && !confab_user_id_is_valid (self->open_contact))
     {
       g_printerr ("confab: --open-contact must be a user id (1 to 64 of [A-Za-z0-9._@-])\n");
+      return 1;
+    }
+
+  if (self->call_contact != NULL && !confab_user_id_is_valid (self->call_contact))
+    {
+      g_printerr ("confab: --call and --call-video need a user id (1 to 64 of [A-Za-z0-9._@-])\n");
+      return 1;
+    }
+
+  if ((self->call_contact != NULL || self->accept_calls) && self->api_key == NULL && self->login == NULL)
+    {
+      g_printerr ("confab: --call, --call-video and --accept-calls need credentials (--api-key or --login)\n");
       return 1;
     }
 
@@ -439,6 +667,8 @@ confab_application_startup (GApplication *application)
 
   self->sigint_source = g_unix_signal_add (SIGINT, on_unix_signal, self);
   self->sigterm_source = g_unix_signal_add (SIGTERM, on_unix_signal, self);
+
+  watch_notifiers (self);
 }
 
 static void
@@ -449,6 +679,8 @@ confab_application_shutdown (GApplication *application)
   g_clear_handle_id (&self->sigint_source, g_source_remove);
   g_clear_handle_id (&self->sigterm_source, g_source_remove);
   g_clear_handle_id (&self->screenshot_timeout, g_source_remove);
+  for (guint i = 0; i < G_N_ELEMENTS (self->notifications_watch); i++)
+    g_clear_handle_id (&self->notifications_watch[i], g_bus_unwatch_name);
 
   G_APPLICATION_CLASS (confab_application_parent_class)->shutdown (application);
 }
@@ -488,6 +720,7 @@ confab_application_finalize (GObject *object)
   g_free (self->username);
   g_free (self->user_id);
   g_free (self->open_contact);
+  g_free (self->call_contact);
   g_free (self->screenshot);
 
   G_OBJECT_CLASS (confab_application_parent_class)->finalize (object);
@@ -542,4 +775,26 @@ confab_application_get_exit_status (ConfabApplication *self)
   g_return_val_if_fail (CONFAB_IS_APPLICATION (self), 1);
 
   return self->exit_status;
+}
+
+/**
+ * confab_application_can_notify:
+ * @self: a #ConfabApplication
+ *
+ * Whether a notification sent now can be shown: a notification service owns its
+ * name on the session bus (or can be started there), or the app runs in Flatpak
+ * (the portal shows it). Without one, GIO would only warn.
+ *
+ * Returns: %TRUE when notifications can be sent
+ */
+gboolean
+confab_application_can_notify (ConfabApplication *self)
+{
+  g_return_val_if_fail (CONFAB_IS_APPLICATION (self), FALSE);
+
+  if (g_application_get_dbus_connection (G_APPLICATION (self)) == NULL)
+    return FALSE;
+
+  return self->notifier_owned != 0 || self->notifier_activatable ||
+         g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
 }

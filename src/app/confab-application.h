@@ -13,5 +13,6 @@ G_DECLARE_FINAL_TYPE (ConfabApplication, confab_application, CONFAB, APPLICATION
 
 ConfabApplication *confab_application_new             (void);
 int                confab_application_get_exit_status (ConfabApplication *self);
+gboolean           confab_application_can_notify      (ConfabApplication *self);
 
 G_END_DECLS

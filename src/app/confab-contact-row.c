@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* confab-contact-row.c: a contact in the sidebar
  *
- * Shows the contact's avatar and name, and the last message exchanged with it.
+ * Shows the contact's avatar and name, the last message exchanged with it, and
+ * buttons to call it (win.call-audio, win.call-video with the contact's id).
  */
 
 #define G_LOG_DOMAIN "confab-contact-row"
@@ -20,6 +21,8 @@ struct _ConfabContactRow
   AdwAvatar     *avatar;
   GtkLabel      *name_label;
   GtkLabel      *detail_label;
+  GtkWidget     *call_audio_button;
+  GtkWidget     *call_video_button;
 
   /* owned references */
   ConfabContact *contact;
@@ -52,6 +55,13 @@ update_name (ConfabContactRow *self)
     username = id;
 
   gtk_label_set_label (self->name_label, username != NULL ? username : "");
+  gtk_widget_set_visible (self->call_audio_button, id != NULL);
+  gtk_widget_set_visible (self->call_video_button, id != NULL);
+  if (id != NULL)
+    {
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->call_audio_button), "s", id);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->call_video_button), "s", id);
+    }
   adw_avatar_set_text (self->avatar, username);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), id);
 }
@@ -163,6 +173,8 @@ confab_contact_row_class_init (ConfabContactRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabContactRow, avatar);
   gtk_widget_class_bind_template_child (widget_class, ConfabContactRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabContactRow, detail_label);
+  gtk_widget_class_bind_template_child (widget_class, ConfabContactRow, call_audio_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabContactRow, call_video_button);
 }
 
 static void

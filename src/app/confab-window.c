@@ -1,57 +1,27 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* confab-window.c: the main window: sign-in, contacts and chat
  *
- * A stack of two pages. "sign-in" holds a ConfabSignInPage; "main" is a leaflet with the
- * session's contacts in a sidebar and the chat with the selected contact beside it. A
- * banner says when the connection is being restored; an unexpected disconnection brings
- * the sign-in page back with the reason.
+ * A stack of three pages. "sign-in" holds a ConfabSignInPage; "main" is a leaflet with
+ * the session's contacts in a sidebar and the chat with the selected contact beside it;
+ * "call" shows the call in progress (confab-window-calls.c handles calls). A banner says
+ * when the connection is being restored; an unexpected disconnection brings the sign-in
+ * page back with the reason.
  */
 
 #define G_LOG_DOMAIN "confab-window"
 
 #include "config.h"
 
-#include "confab-chat-view.h"
 #include "confab-contact-row.h"
-#include "confab-sign-in-page.h"
+#include "confab-preferences-window.h"
 #include "confab-util.h"
-#include "confab-window.h"
+#include "confab-window-private.h"
 
 #include <glib/gi18n.h>
 
 /* How long closing the window waits for the server to acknowledge a disconnection. */
 #define CLOSE_TIMEOUT_SECONDS 3
 
-struct _ConfabWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  /* template widgets */
-  AdwToastOverlay   *toast_overlay;
-  GtkStack          *stack;
-  ConfabSignInPage  *sign_in_page;
-  AdwLeaflet        *leaflet;
-  GtkWidget         *sidebar_box;
-  AdwWindowTitle    *sidebar_title;
-  GtkEntry          *new_chat_entry;
-  GtkStack          *contacts_stack;
-  GtkListView       *contacts_view;
-  GtkWidget         *content_box;
-  AdwWindowTitle    *content_title;
-  GtkRevealer       *banner_revealer;
-  GtkLabel          *banner_label;
-  GtkStack          *content_stack;
-  ConfabChatView    *chat_view;
-
-  /* owned references */
-  GSettings         *settings;
-  ConfabSession     *session;
-  ConfabContact     *contact;
-  GtkSingleSelection *contacts_selection;
-  GCancellable      *close_cancellable;
-
-  guint              closing : 1;
-};
 
 G_DEFINE_FINAL_TYPE (ConfabWindow, confab_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -254,6 +224,7 @@ show_contact (ConfabWindow  *self,
                                  G_CALLBACK (on_contact_username_changed), self, G_CONNECT_SWAPPED);
 
       confab_chat_view_set_contact (self->chat_view, contact);
+      _confab_window_calls_set_contact (self, contact);
       update_content_title (self);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);
     }
@@ -286,6 +257,7 @@ set_session (ConfabWindow  *self,
     }
 
   g_set_object (&self->session, session);
+  _confab_window_calls_set_session (self, session);
 
   if (session != NULL)
     {
@@ -498,6 +470,18 @@ back_activated (GtkWidget  *widget,
 }
 
 static void
+preferences_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  ConfabWindow *self = CONFAB_WINDOW (widget);
+  GtkWidget *preferences;
+
+  preferences = confab_preferences_window_new (GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
 setup_contact_row (GtkListItemFactory *factory,
                    GtkListItem        *item,
                    gpointer            user_data)
@@ -618,6 +602,7 @@ confab_window_dispose (GObject *object)
   if (self->stack != NULL)
     set_session (self, NULL);
 
+  _confab_window_calls_dispose (self);
 
   g_clear_object (&self->contact);
   g_clear_object (&self->contacts_selection);
@@ -664,6 +649,7 @@ confab_window_class_init (ConfabWindowClass *klass)
 
   g_type_ensure (CONFAB_TYPE_SIGN_IN_PAGE);
   g_type_ensure (CONFAB_TYPE_CHAT_VIEW);
+  g_type_ensure (CONFAB_TYPE_CALL_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/confab/Confab/confab-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, toast_overlay);
@@ -677,10 +663,13 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, contacts_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_box);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, call_audio_button);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, call_video_button);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, ConfabWindow, chat_view);
+  gtk_widget_class_bind_template_child (widget_class, ConfabWindow, call_view);
   gtk_widget_class_bind_template_callback (widget_class, on_sign_in_page_submit);
   gtk_widget_class_bind_template_callback (widget_class, on_new_chat_entry_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_new_chat_entry_changed);
@@ -689,9 +678,13 @@ confab_window_class_init (ConfabWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-chat", NULL, focus_new_chat_activated);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_activated);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_activated);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_activated);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.new-chat", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "win.back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK, "win.preferences", NULL);
+
+  _confab_window_calls_class_init (widget_class);
 }
 
 static void
@@ -715,6 +708,8 @@ confab_window_init (ConfabWindow *self)
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  _confab_window_calls_init (self);
 
   update_contacts_empty (self);
   update_banner (self);

@@ -1,0 +1,737 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-call.c: calls in the real ConfabWindow, against a real confab-server
+ *
+ * The window (alice) and a second in-process ConfabSession (bob) call each other with
+ * solid-colour test patterns (alice red, bob blue or green): the call view must show
+ * bob's colour large and alice's in the self-view, its controls must reach bob (mute
+ * and camera → remote-stream-updated), hang-up ends both sides. Incoming calls show
+ * the dialog and ring until answered, declined or given up. Saves
+ * tests/ui/confab-call-view.png (build dir).
+ */
+
+#define G_LOG_DOMAIN "test-ui-call"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <confab.h>
+#include <string.h>
+
+#include "confab-application.h"
+#include "confab-call-view.h"
+#include "confab-incoming-call-dialog.h"
+#include "confab-resources.h"
+#include "confab-test-server.h"
+#include "confab-video-paintable.h"
+#include "confab-window.h"
+
+#define WAIT_MS 30000
+
+#define RED   "videotestsrc is-live=true pattern=solid-color foreground-color=0xffff0000"
+#define BLUE  "videotestsrc is-live=true pattern=solid-color foreground-color=0xff0000ff"
+#define GREEN "videotestsrc is-live=true pattern=solid-color foreground-color=0xff00ff00"
+
+static ConfabApplication *app;
+
+typedef gboolean (*Predicate) (gpointer data);
+
+static gboolean
+on_wait_timeout (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until @predicate holds; fails the test after @timeout_ms. */
+static void
+wait_until (Predicate   predicate,
+            gpointer    data,
+            guint       timeout_ms,
+            const char *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, on_wait_timeout, &timed_out);
+
+  while (!predicate (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!timed_out)
+    g_source_remove (id);
+
+  if (!predicate (data))
+    g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
+}
+
+static void
+run_main_loop_briefly (void)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (100, on_wait_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gpointer
+child (gpointer    widget,
+       GType       type,
+       const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+static gboolean
+pointer_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+static gboolean
+pointer_cleared (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+static char *
+output_path (const char *name)
+{
+  const char *dir = g_getenv ("CONFAB_UI_OUTDIR");
+
+  return g_build_filename (dir != NULL ? dir : ".", name, NULL);
+}
+
+/* the second party, bob */
+
+typedef struct {
+  ConfabSession *session;
+  ConfabCall    *call;
+  ConfabStream  *stream;
+  const char    *source;          /* CONFAB_VIDEOSRC for its stream */
+  gboolean       auto_accept;
+  gboolean       remote_audio_enabled;
+  gboolean       remote_video_enabled;
+  guint          remote_updates;
+  char          *declined;
+  char          *hangup_from;
+  gboolean       ended;
+} Peer;
+
+static void
+on_peer_call_declined (ConfabCall *call,
+                       const char *reason,
+                       Peer       *peer)
+{
+  g_free (peer->declined);
+  peer->declined = g_strdup (reason);
+}
+
+static void
+on_peer_call_hangup (ConfabCall *call,
+                     const char *from,
+                     const char *reason,
+                     Peer       *peer)
+{
+  g_test_message ("bob's call ended from %s: %s", from, reason);
+  g_free (peer->hangup_from);
+  peer->hangup_from = g_strdup (from);
+}
+
+static void
+on_peer_call_status (ConfabCall *call,
+                     GParamSpec *pspec,
+                     Peer       *peer)
+{
+  if (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED)
+    peer->ended = TRUE;
+}
+
+static void
+on_peer_remote_stream_updated (ConfabCall   *call,
+                               ConfabStream *stream,
+                               Peer         *peer)
+{
+  peer->remote_updates++;
+  peer->remote_audio_enabled = confab_stream_get_audio_enabled (stream);
+  peer->remote_video_enabled = confab_stream_get_video_enabled (stream);
+  g_test_message ("bob: alice's stream now audio %d video %d",
+                  peer->remote_audio_enabled, peer->remote_video_enabled);
+}
+
+static void
+peer_watch_call (Peer       *peer,
+                 ConfabCall *call)
+{
+  g_set_object (&peer->call, call);
+  peer->ended = FALSE;
+  peer->remote_updates = 0;
+  peer->remote_audio_enabled = TRUE;
+  peer->remote_video_enabled = TRUE;
+  g_clear_pointer (&peer->declined, g_free);
+  g_clear_pointer (&peer->hangup_from, g_free);
+
+  g_signal_connect (call, "declined", G_CALLBACK (on_peer_call_declined), peer);
+  g_signal_connect (call, "hangup", G_CALLBACK (on_peer_call_hangup), peer);
+  g_signal_connect (call, "notify::status", G_CALLBACK (on_peer_call_status), peer);
+  g_signal_connect (call, "remote-stream-updated", G_CALLBACK (on_peer_remote_stream_updated), peer);
+}
+
+static ConfabStream *
+peer_make_stream (Peer     *peer,
+                  gboolean  video)
+{
+  g_autoptr(ConfabStreamOptions) options = confab_stream_options_new ();
+  g_autoptr(GVariant) variant = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabStream *stream;
+
+  /* the library reads the source from the environment when the stream is made */
+  g_setenv ("CONFAB_VIDEOSRC", peer->source, TRUE);
+  confab_stream_options_set_video (options, video);
+  variant = confab_stream_options_to_variant (options);
+  stream = confab_stream_new_local (variant, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stream);
+
+  return stream;
+}
+
+static void
+on_peer_accepted (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Peer *peer = user_data;
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call;
+
+  call = confab_received_call_invitation_accept_finish (CONFAB_RECEIVED_CALL_INVITATION (object), result, &error);
+  g_assert_no_error (error);
+  peer_watch_call (peer, call);
+}
+
+static void
+on_peer_incoming_call (ConfabSession                *session,
+                       ConfabReceivedCallInvitation *invitation,
+                       Peer                         *peer)
+{
+  if (!peer->auto_accept)
+    return;
+
+  g_clear_object (&peer->stream);
+  peer->stream = peer_make_stream (peer, TRUE);
+  confab_received_call_invitation_accept_async (invitation, peer->stream, NULL, on_peer_accepted, peer);
+}
+
+static void
+on_registered (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  ConfabSession **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = confab_user_agent_register_finish (CONFAB_USER_AGENT (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static ConfabSession *
+register_guest (ConfabTestServer *server,
+                const char       *user_id,
+                const char       *username)
+{
+  g_autoptr(ConfabUserAgent) ua = NULL;
+  g_autoptr(ConfabRegisterInformation) info = NULL;
+  g_autofree char *uri = NULL;
+  ConfabSession *session = NULL;
+
+  uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (server), NULL);
+  ua = confab_user_agent_new (uri);
+  info = confab_register_information_new ();
+  confab_register_information_set_server_url (info, confab_test_server_get_url (server));
+  confab_register_information_set_user_id (info, user_id);
+  confab_register_information_set_username (info, username);
+
+  confab_user_agent_register_async (ua, info, NULL, on_registered, &session);
+  wait_until (pointer_set, &session, WAIT_MS, "a session to register");
+  return session;
+}
+
+static void
+peer_init (Peer             *peer,
+           ConfabTestServer *server,
+           const char       *source)
+{
+  memset (peer, 0, sizeof *peer);
+  peer->source = source;
+  peer->session = register_guest (server, "bob", "Bob Marley");
+  g_signal_connect (peer->session, "incoming-call", G_CALLBACK (on_peer_incoming_call), peer);
+}
+
+static void
+peer_clear (Peer *peer)
+{
+  if (peer->call != NULL)
+    g_signal_handlers_disconnect_by_data (peer->call, peer);
+  g_signal_handlers_disconnect_by_data (peer->session, peer);
+  if (peer->stream != NULL)
+    confab_stream_release (peer->stream);
+  g_clear_object (&peer->stream);
+  g_clear_object (&peer->call);
+  g_clear_object (&peer->session);
+  g_clear_pointer (&peer->declined, g_free);
+  g_clear_pointer (&peer->hangup_from, g_free);
+}
+
+static gboolean
+peer_ended (gpointer data)
+{
+  return ((Peer *) data)->ended;
+}
+
+/* the window, alice */
+
+static void
+on_window_signed_in (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (confab_window_sign_in_finish (CONFAB_WINDOW (object), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static ConfabWindow *
+signed_in_window (ConfabTestServer *server)
+{
+  ConfabWindow *window = confab_window_new (GTK_APPLICATION (app));
+  g_autoptr(ConfabRegisterInformation) info = confab_register_information_new ();
+  g_autofree char *uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (server), NULL);
+  gboolean done = FALSE;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1024, 720);
+  gtk_window_present (GTK_WINDOW (window));
+
+  confab_register_information_set_server_url (info, confab_test_server_get_url (server));
+  confab_register_information_set_user_id (info, "alice");
+  confab_register_information_set_username (info, "Alice Liddell");
+  confab_window_sign_in_async (window, uri, info, NULL, on_window_signed_in, &done);
+  wait_until (flag_set, &done, WAIT_MS, "alice to sign in");
+
+  /* alice's camera shows red */
+  g_setenv ("CONFAB_VIDEOSRC", RED, TRUE);
+
+  return window;
+}
+
+static void
+close_window (ConfabWindow *window)
+{
+  ConfabWindow *weak = window;
+
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &weak);
+  gtk_window_close (GTK_WINDOW (window));
+  wait_until (pointer_cleared, &weak, WAIT_MS, "the window to go away");
+}
+
+static gboolean
+window_in_call (gpointer data)
+{
+  ConfabCall *call = confab_window_get_call (CONFAB_WINDOW (data));
+
+  return call != NULL && confab_call_get_status (call) == CONFAB_CALL_STATUS_ONGOING;
+}
+
+static gboolean
+window_out_of_call (gpointer data)
+{
+  return confab_window_get_call (CONFAB_WINDOW (data)) == NULL;
+}
+
+typedef struct {
+  ConfabVideoPaintable *paintable;
+  guint64               n_frames;
+} FramesCheck;
+
+static gboolean
+has_frames (gpointer data)
+{
+  FramesCheck *check = data;
+
+  return confab_video_paintable_get_n_frames (check->paintable) >= check->n_frames;
+}
+
+typedef enum { COLOR_RED, COLOR_GREEN, COLOR_BLUE } Color;
+
+static void
+assert_color (ConfabVideoPaintable *paintable,
+              Color                 color)
+{
+  GdkRGBA rgba;
+  double channel[3];
+
+  g_assert_true (confab_video_paintable_get_center_color (paintable, &rgba));
+  g_test_message ("centre colour %.2f %.2f %.2f", rgba.red, rgba.green, rgba.blue);
+  channel[0] = rgba.red;
+  channel[1] = rgba.green;
+  channel[2] = rgba.blue;
+
+  for (int i = 0; i < 3; i++)
+    {
+      if (i == (int) color)
+        g_assert_cmpfloat (channel[i], >, 0.75);
+      else
+        g_assert_cmpfloat (channel[i], <, 0.25);
+    }
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return confab_window_get_incoming_dialog (CONFAB_WINDOW (data)) != NULL;
+}
+
+static gboolean
+dialog_gone (gpointer data)
+{
+  return confab_window_get_incoming_dialog (CONFAB_WINDOW (data)) == NULL;
+}
+
+static gboolean
+peer_got_update (gpointer data)
+{
+  return ((Peer *) data)->remote_updates > 0;
+}
+
+static gboolean
+widget_visible (gpointer data)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (data));
+}
+
+static gboolean
+widget_hidden (gpointer data)
+{
+  return !gtk_widget_get_visible (GTK_WIDGET (data));
+}
+
+/* TRUE when @widget's shortcut controllers bind @accel to @action. */
+static gboolean
+has_shortcut (GtkWidget  *widget,
+              const char *accel,
+              const char *action)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  guint key;
+  GdkModifierType modifiers;
+
+  g_assert_true (gtk_accelerator_parse (accel, &key, &modifiers));
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+          GtkShortcutAction *shortcut_action = gtk_shortcut_get_action (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) && GTK_IS_NAMED_ACTION (shortcut_action) &&
+              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == key &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == modifiers &&
+              g_strcmp0 (gtk_named_action_get_action_name (GTK_NAMED_ACTION (shortcut_action)), action) == 0)
+            return gtk_shortcut_controller_get_scope (GTK_SHORTCUT_CONTROLLER (controller)) == GTK_SHORTCUT_SCOPE_MANAGED;
+        }
+    }
+
+  return FALSE;
+}
+
+static void
+save_screenshot (ConfabWindow *window,
+                 const char   *name)
+{
+  g_autofree char *path = output_path (name);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  run_main_loop_briefly ();
+  g_assert_true (confab_window_save_screenshot (window, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  g_assert_cmpmem (contents, 8, "\x89PNG\r\n\x1a\n", 8);
+  g_test_message ("saved %s (%" G_GSIZE_FORMAT " bytes)", path, len);
+}
+
+static void
+test_outgoing_video_call (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  ConfabWindow *window = signed_in_window (server);
+  ConfabCallView *view = confab_window_get_call_view (window);
+  GtkStack *stack = child (window, CONFAB_TYPE_WINDOW, "stack");
+  GtkStack *view_stack = child (view, CONFAB_TYPE_CALL_VIEW, "stack");
+  GtkStack *remote_stack = child (view, CONFAB_TYPE_CALL_VIEW, "remote_stack");
+  GtkWidget *self_view = child (view, CONFAB_TYPE_CALL_VIEW, "self_view");
+  GtkWidget *muted_badge = child (view, CONFAB_TYPE_CALL_VIEW, "remote_muted_badge");
+  AdwWindowTitle *title = child (view, CONFAB_TYPE_CALL_VIEW, "title");
+  GtkToggleButton *microphone_button = child (view, CONFAB_TYPE_CALL_VIEW, "microphone_button");
+  FramesCheck remote = { confab_call_view_get_remote_paintable (view), 5 };
+  FramesCheck self = { confab_call_view_get_self_paintable (view), 5 };
+  Peer bob;
+
+  peer_init (&bob, server, BLUE);
+  bob.auto_accept = TRUE;
+
+  /* the chat's header offers both kinds of call */
+  g_assert_nonnull (confab_window_open_contact (window, "bob", NULL));
+  g_assert_true (gtk_widget_get_visible (child (window, CONFAB_TYPE_WINDOW, "call_audio_button")));
+  g_assert_true (gtk_widget_get_visible (child (window, CONFAB_TYPE_WINDOW, "call_video_button")));
+  g_assert_true (has_shortcut (GTK_WIDGET (view), "<Control>d", "call.mute-microphone"));
+  g_assert_true (has_shortcut (GTK_WIDGET (view), "<Control>e", "call.stop-camera"));
+  g_assert_true (has_shortcut (GTK_WIDGET (view), "<Control><Shift>h", "call.hang-up"));
+
+  /* calling yourself or a bad id is refused, nothing changes */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.call-video", "s", "alice");
+  run_main_loop_briefly ();
+  g_assert_null (confab_window_get_call (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "main");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.call-video", "s", "bob"));
+  wait_until (window_in_call, window, WAIT_MS, "bob to accept");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "call");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (view_stack), ==, "ongoing");
+  g_assert_cmpstr (adw_window_title_get_title (title), ==, "Bob Marley");
+
+  /* bob's blue large, alice's red small */
+  wait_until (has_frames, &remote, WAIT_MS, "bob's video");
+  wait_until (has_frames, &self, WAIT_MS, "alice's self-view");
+  assert_color (remote.paintable, COLOR_BLUE);
+  assert_color (self.paintable, COLOR_RED);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (remote_stack), ==, "video");
+  g_assert_true (gtk_widget_get_visible (self_view));
+  g_assert_nonnull (strchr (adw_window_title_get_subtitle (title), ':'));
+
+  /* frames keep coming: the view is live */
+  remote.n_frames = confab_video_paintable_get_n_frames (remote.paintable) + 10;
+  wait_until (has_frames, &remote, WAIT_MS, "more of bob's video");
+
+  save_screenshot (window, "confab-call-view.png");
+
+  /* mute: bob is told */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.mute-microphone", NULL));
+  g_assert_true (confab_call_view_get_microphone_muted (view));
+  g_assert_true (gtk_toggle_button_get_active (microphone_button));
+  wait_until (peer_got_update, &bob, WAIT_MS, "bob to hear of the mute");
+  g_assert_false (bob.remote_audio_enabled);
+  g_assert_true (bob.remote_video_enabled);
+
+  /* camera off: bob is told, the self-view goes */
+  bob.remote_updates = 0;
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.stop-camera", NULL));
+  g_assert_true (confab_call_view_get_camera_off (view));
+  g_assert_false (gtk_widget_get_visible (self_view));
+  wait_until (peer_got_update, &bob, WAIT_MS, "bob to hear of the camera");
+  g_assert_false (bob.remote_video_enabled);
+
+  /* both back on */
+  bob.remote_updates = 0;
+  gtk_widget_activate_action (GTK_WIDGET (view), "call.mute-microphone", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (view), "call.stop-camera", NULL);
+  g_assert_false (confab_call_view_get_microphone_muted (view));
+  g_assert_false (confab_call_view_get_camera_off (view));
+  wait_until (peer_got_update, &bob, WAIT_MS, "bob to hear of the unmute");
+  while (!bob.remote_audio_enabled || !bob.remote_video_enabled)
+    wait_until (peer_got_update, &bob, WAIT_MS, "bob to hear of both");
+
+  /* bob mutes: alice sees it */
+  confab_call_set_audio_enabled (bob.call, FALSE);
+  wait_until (widget_visible, muted_badge, WAIT_MS, "the muted badge");
+  confab_call_set_audio_enabled (bob.call, TRUE);
+  wait_until (widget_hidden, muted_badge, WAIT_MS, "the muted badge to go");
+
+  /* a second call is refused while this one is on */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.call-audio", "s", "carol");
+  run_main_loop_briefly ();
+  g_assert_true (confab_call_view_get_call (view) == confab_window_get_call (window));
+
+  /* hang up: both ends end, the window goes back to the chat */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.hang-up", NULL));
+  wait_until (window_out_of_call, window, WAIT_MS, "the call to end here");
+  wait_until (peer_ended, &bob, WAIT_MS, "the call to end at bob's");
+  g_assert_cmpstr (bob.hangup_from, ==, "remote");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "main");
+  g_assert_null (confab_call_view_get_call (view));
+
+  peer_clear (&bob);
+  close_window (window);
+}
+
+static void
+on_peer_call_placed (Peer       *peer,
+                     gboolean    video)
+{
+  g_autoptr(GError) error = NULL;
+  ConfabContact *alice = confab_session_get_or_create_contact (peer->session, "alice");
+  ConfabCall *call;
+
+  g_clear_object (&peer->stream);
+  peer->stream = peer_make_stream (peer, video);
+  call = confab_contact_call (alice, peer->stream,
+                              video ? CONFAB_CALL_MEDIA_VIDEO : CONFAB_CALL_MEDIA_AUDIO, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (call);
+  peer_watch_call (peer, call);
+  /* alice's camera stays red */
+  g_setenv ("CONFAB_VIDEOSRC", RED, TRUE);
+}
+
+static void
+test_incoming_call_accepted (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  ConfabWindow *window = signed_in_window (server);
+  ConfabCallView *view = confab_window_get_call_view (window);
+  FramesCheck remote = { confab_call_view_get_remote_paintable (view), 5 };
+  ConfabIncomingCallDialog *dialog;
+  Peer bob;
+
+  peer_init (&bob, server, GREEN);
+  on_peer_call_placed (&bob, TRUE);
+
+  wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
+  dialog = confab_window_get_incoming_dialog (window);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Incoming Video Call");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "Bob Marley"));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "decline"));
+  g_assert_true (confab_window_get_ringing (window));
+
+  /* accept with video from the dialog: the ring stops, the call shows bob's green */
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "video");
+  g_assert_false (confab_window_get_ringing (window));
+  wait_until (dialog_gone, window, WAIT_MS, "the dialog to close");
+  wait_until (window_in_call, window, WAIT_MS, "the call to be on");
+  wait_until (has_frames, &remote, WAIT_MS, "bob's video");
+  assert_color (remote.paintable, COLOR_GREEN);
+
+  /* bob hangs up */
+  confab_call_hang_up (bob.call);
+  wait_until (window_out_of_call, window, WAIT_MS, "the call to end here");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, CONFAB_TYPE_WINDOW, "stack")), ==, "main");
+
+  peer_clear (&bob);
+  close_window (window);
+}
+
+static gboolean
+peer_declined (gpointer data)
+{
+  return ((Peer *) data)->declined != NULL;
+}
+
+static void
+test_incoming_call_declined (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  ConfabWindow *window = signed_in_window (server);
+  ConfabIncomingCallDialog *dialog;
+  Peer bob;
+
+  peer_init (&bob, server, GREEN);
+  on_peer_call_placed (&bob, FALSE);
+
+  wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
+  dialog = confab_window_get_incoming_dialog (window);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Incoming Call");
+  g_assert_true (confab_window_get_ringing (window));
+
+  /* a notification action for another call changes nothing */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "answer-call",
+                                  g_variant_new ("(ss)", "no-such-call", "decline"));
+  g_assert_true (confab_window_get_incoming_dialog (window) == dialog);
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "decline");
+  g_assert_false (confab_window_get_ringing (window));
+  wait_until (peer_declined, &bob, WAIT_MS, "bob to be declined");
+  g_assert_cmpstr (bob.declined, ==, "User_Refused_Call");
+  wait_until (dialog_gone, window, WAIT_MS, "the dialog to close");
+  g_assert_null (confab_window_get_call (window));
+
+  peer_clear (&bob);
+  close_window (window);
+}
+
+static void
+test_incoming_call_cancelled (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  ConfabWindow *window = signed_in_window (server);
+  Peer bob;
+
+  peer_init (&bob, server, GREEN);
+  on_peer_call_placed (&bob, TRUE);
+
+  wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
+  g_assert_true (confab_window_get_ringing (window));
+
+  /* bob gives up before alice answers: the dialog and the ring go */
+  confab_call_hang_up (bob.call);
+  wait_until (dialog_gone, window, WAIT_MS, "the dialog to go");
+  g_assert_false (confab_window_get_ringing (window));
+  g_assert_null (confab_window_get_call (window));
+
+  peer_clear (&bob);
+  close_window (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_print ("1..0 # SKIP no display\n");
+      return 0;
+    }
+
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+
+  (void) confab_get_resource ();
+
+  app = confab_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, NULL);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  g_application_hold (G_APPLICATION (app));
+
+  g_test_add_func ("/ui/call/outgoing-video", test_outgoing_video_call);
+  g_test_add_func ("/ui/call/incoming-accepted", test_incoming_call_accepted);
+  g_test_add_func ("/ui/call/incoming-declined", test_incoming_call_declined);
+  g_test_add_func ("/ui/call/incoming-cancelled", test_incoming_call_cancelled);
+
+  status = g_test_run ();
+
+  g_application_release (G_APPLICATION (app));
+  g_clear_object (&app);
+
+  return status;
+}

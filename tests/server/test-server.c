@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "confab-test-server.h"
 #include "server-test-client.h"
@@ -865,16 +866,190 @@ test_frame_far_too_large (void)
 static void
 test_idle_timeout (void)
 {
-  const char *args[] = { "--heartbeat-ms", "100", "--idle-timeout-ms", "300", NULL };
+  const char *args[] = { "--heartbeat-ms", "200", "--idle-timeout-ms", "1000", NULL };
   g_autoptr(ConfabTestServer) server = confab_test_server_new (args);
   g_autoptr(TestClient) quiet = test_client_connect (server);
   g_autoptr(JsonObject) welcome = test_client_hello (quiet);
 
-  g_assert_cmpint (json_object_get_int_member (welcome, "idleTimeoutMs"), ==, 300);
+  g_assert_cmpint (json_object_get_int_member (welcome, "idleTimeoutMs"), ==, 1000);
   g_assert_cmpint (test_client_wait_closed (quiet), ==, 4000);
 }
 
 /* healthz, shutdown */
+
+static char *get_healthz (ConfabTestServer *server);
+
+/* A raw WebSocket client that can stop reading (libsoup always reads). */
+
+static GSocketConnection *
+raw_connect (guint16 port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autofree char *request = NULL;
+  GSocketConnection *connection;
+  GString *head = g_string_new (NULL);
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  /* A small receive buffer (set before connecting, so the window stays small): the
+   * server sees a slow reader soon. */
+  g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 4096, &error);
+  g_assert_no_error (error);
+  g_socket_set_timeout (socket, 10);
+  g_socket_connect (socket, address, NULL, &error);
+  g_assert_no_error (error);
+  connection = g_socket_connection_factory_create_connection (socket);
+
+  request = g_strdup_printf ("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
+                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                             "Sec-WebSocket-Version: 13\r\n\r\n", port);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             request, strlen (request), NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  while (!g_str_has_suffix (head->str, "\r\n\r\n"))
+    {
+      char c;
+
+      g_assert_cmpint (g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                            &c, 1, NULL, &error), ==, 1);
+      g_string_append_c (head, c);
+    }
+  g_assert_true (g_str_has_prefix (head->str, "HTTP/1.1 101"));
+  g_string_free (head, TRUE);
+
+  return connection;
+}
+
+static void
+raw_send_text (GSocketConnection *connection,
+               const char        *text)
+{
+  gsize length = strlen (text);
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
+  const guint8 mask[4] = { 1, 2, 3, 4 };
+  guint8 header[4] = { 0x81, 0, 0, 0 };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (length, <, 65536);
+  if (length < 126)
+    {
+      header[1] = 0x80 | length;
+      g_byte_array_append (frame, header, 2);
+    }
+  else
+    {
+      header[1] = 0x80 | 126;
+      header[2] = length >> 8;
+      header[3] = length & 0xff;
+      g_byte_array_append (frame, header, 4);
+    }
+  g_byte_array_append (frame, mask, 4);
+  for (gsize i = 0; i < length; i++)
+    {
+      guint8 b = ((const guint8 *) text)[i] ^ mask[i % 4];
+
+      g_byte_array_append (frame, &b, 1);
+    }
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                             frame->data, frame->len, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Reads one frame; returns its opcode (8: close, its code in *close_code). */
+static guint8
+raw_read_frame (GSocketConnection *connection,
+                GByteArray        *payload,
+                guint16           *close_code)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  g_autoptr(GError) error = NULL;
+  guint8 header[2];
+  guint64 length;
+  gsize got = 0;
+
+  g_input_stream_read_all (in, header, 2, &got, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (got, ==, 2);
+  length = header[1] & 0x7f;
+  if (length >= 126)
+    {
+      guint8 ext[8];
+      gsize n = length == 126 ? 2 : 8;
+
+      g_input_stream_read_all (in, ext, n, &got, NULL, &error);
+      g_assert_no_error (error);
+      length = 0;
+      for (gsize i = 0; i < n; i++)
+        length = (length << 8) | ext[i];
+    }
+  g_byte_array_set_size (payload, length);
+  g_input_stream_read_all (in, payload->data, length, &got, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (got, ==, length);
+
+  if ((header[0] & 0x0f) == 8 && length >= 2)
+    *close_code = (payload->data[0] << 8) | payload->data[1];
+
+  return header[0] & 0x0f;
+}
+
+static void
+test_slow_reader (void)
+{
+  const char *args[] = { "--rate-per-second", "100000", "--rate-burst", "100000", NULL };
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (args);
+  g_autoptr(GSocketConnection) slow = raw_connect (confab_test_server_get_port (server));
+  g_autoptr(TestClient) alice = test_client_connect (server);
+  g_autoptr(JsonObject) G_GNUC_UNUSED a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(GByteArray) payload = g_byte_array_new ();
+  g_autofree char *text = g_strnfill (16000, 'z');
+  g_autofree char *reg = g_strdup_printf ("{\"type\":\"register\",\"id\":1,\"uri\":\"apiKey:%s\",\"userId\":\"slow\"}",
+                                          confab_test_server_get_api_key (server));
+  g_autofree char *health = NULL;
+  guint16 close_code = 0;
+  guint frames = 0;
+  guint8 opcode;
+
+  raw_send_text (slow, "{\"type\":\"hello\",\"versions\":[1]}");
+  g_assert_cmpuint (raw_read_frame (slow, payload, &close_code), ==, 1);
+  raw_send_text (slow, reg);
+  g_assert_cmpuint (raw_read_frame (slow, payload, &close_code), ==, 1);
+  g_assert_nonnull (g_strstr_len ((const char *) payload->data, payload->len, "\"result\""));
+
+  /* "slow" stops reading; 9.6 MB go its way, more than the kernel holds and the
+   * server keeps (1 MiB of unacknowledged events). */
+  for (guint i = 0; i < 600; i++)
+    {
+      g_autofree char *uuid = uuid_n (0x500 + i);
+      g_autofree char *members = g_strdup_printf ("\"to\":\"slow\",\"uuid\":\"%s\",\"text\":\"%s\"", uuid, text);
+
+      test_client_request (alice, "contactMessage", members);
+    }
+  for (guint i = 0; i < 600; i++)
+    {
+      g_autoptr(JsonObject) frame = test_client_next (alice);
+
+      g_assert_cmpstr (json_object_get_string_member (frame, "type"), ==, "result");
+    }
+
+  /* The server and everyone else carry on. */
+  health = get_healthz (server);
+  g_assert_nonnull (strstr (health, "\"ok\""));
+  test_client_assert_quiet (alice);
+
+  /* What the slow reader finally reads ends with a 1008 close, well before 600 events. */
+  while ((opcode = raw_read_frame (slow, payload, &close_code)) == 1)
+    frames++;
+  g_assert_cmpuint (opcode, ==, 8);
+  g_assert_cmpuint (close_code, ==, 1008);
+  g_assert_cmpuint (frames, <, 600);
+}
+
 
 static char *
 get_healthz (ConfabTestServer *server)
@@ -1266,6 +1441,7 @@ main (int    argc,
   g_test_add_func ("/server/bad-input/answers", test_bad_input);
   g_test_add_func ("/server/bad-input/flood", test_flood);
   g_test_add_func ("/server/bad-input/far-too-large", test_frame_far_too_large);
+  g_test_add_func ("/server/slow-reader", test_slow_reader);
   g_test_add_func ("/server/calls", test_calls);
   g_test_add_func ("/server/idle-timeout", test_idle_timeout);
   g_test_add_func ("/server/healthz", test_healthz);

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -91,6 +92,14 @@ healthz_answers (guint16 port)
   return g_str_has_prefix (buffer, "HTTP/1.1 200") || g_str_has_prefix (buffer, "HTTP/1.0 200");
 }
 
+/* Runs in the child before exec: if the test dies, the server it started goes too, so a
+ * failing test never leaves a server behind holding meson's pipes. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void
 start_process (ConfabTestServer *self)
 {
@@ -113,6 +122,7 @@ start_process (ConfabTestServer *self)
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
 

@@ -365,6 +365,9 @@ confab_video_paintable_init (ConfabVideoPaintable *self)
 
   self->slot = frame_slot_new (self);
 
+  if (!gst_is_initialized ())
+    gst_init (NULL, NULL);
+
   self->sink = gst_element_factory_make ("appsink", NULL);
   if (self->sink == NULL)
     {

@@ -59,6 +59,7 @@ struct _ConfabCallView
   guint                 duration_source;
   guint                 microphone_muted : 1;
   guint                 camera_off : 1;
+  guint                 remote_sink_attached : 1;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabCallView, confab_call_view, ADW_TYPE_BIN)
@@ -320,6 +321,26 @@ update_status (ConfabCallView *self)
 
 /* streams */
 
+/* A remote stream may announce its video after it is added: the sink goes in then. */
+static void
+attach_remote_sink (ConfabCallView *self)
+{
+  if (self->remote_sink_attached || self->remote_stream == NULL ||
+      !confab_stream_get_has_video (self->remote_stream))
+    return;
+
+  confab_stream_attach_video_sink (self->remote_stream,
+                                   confab_video_paintable_get_sink (self->remote_paintable));
+  self->remote_sink_attached = TRUE;
+}
+
+static void
+on_remote_tracks_changed (ConfabCallView *self)
+{
+  attach_remote_sink (self);
+  update_remote (self);
+}
+
 static void
 set_remote_stream (ConfabCallView *self,
                    ConfabStream   *stream)
@@ -329,13 +350,14 @@ set_remote_stream (ConfabCallView *self,
 
   if (self->remote_stream != NULL)
     {
-      if (confab_stream_get_has_video (self->remote_stream))
+      if (self->remote_sink_attached)
         confab_stream_detach_video_sink (self->remote_stream,
                                          confab_video_paintable_get_sink (self->remote_paintable));
       g_signal_handlers_disconnect_by_data (self->remote_stream, self);
     }
 
   g_set_object (&self->remote_stream, stream);
+  self->remote_sink_attached = FALSE;
   confab_video_paintable_clear (self->remote_paintable);
 
   if (stream != NULL)
@@ -344,8 +366,11 @@ set_remote_stream (ConfabCallView *self,
                                G_CALLBACK (update_remote), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (stream, "notify::audio-enabled",
                                G_CALLBACK (update_remote), self, G_CONNECT_SWAPPED);
-      if (confab_stream_get_has_video (stream))
-        confab_stream_attach_video_sink (stream, confab_video_paintable_get_sink (self->remote_paintable));
+      g_signal_connect_object (stream, "notify::has-video",
+                               G_CALLBACK (on_remote_tracks_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (stream, "notify::has-audio",
+                               G_CALLBACK (on_remote_tracks_changed), self, G_CONNECT_SWAPPED);
+      attach_remote_sink (self);
     }
 
   update_remote (self);

@@ -409,12 +409,6 @@ dialog_gone (gpointer data)
 }
 
 static gboolean
-peer_got_update (gpointer data)
-{
-  return ((Peer *) data)->remote_updates > 0;
-}
-
-static gboolean
 widget_visible (gpointer data)
 {
   return gtk_widget_get_visible (GTK_WIDGET (data));
@@ -480,6 +474,43 @@ save_screenshot (ConfabWindow *window,
 }
 
 static void
+test_call_refused (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  ConfabWindow *window = signed_in_window (server);
+  GtkStack *stack = child (window, CONFAB_TYPE_WINDOW, "stack");
+  const char *bad[] = { "alice", "not an id!", "" };
+
+  /* calling yourself or a bad id is refused, nothing changes */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.call-video", "s", bad[i]);
+      run_main_loop_briefly ();
+      g_assert_null (confab_window_get_call (window));
+      g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "main");
+      g_assert_true (gtk_widget_is_sensitive (child (window, CONFAB_TYPE_WINDOW, "call_video_button")) ||
+                     !gtk_widget_get_visible (child (window, CONFAB_TYPE_WINDOW, "call_video_button")));
+    }
+
+  close_window (window);
+}
+
+typedef struct {
+  Peer     *peer;
+  gboolean  audio;
+  gboolean  video;
+} PeerSees;
+
+static gboolean
+peer_sees (gpointer data)
+{
+  PeerSees *sees = data;
+
+  return sees->peer->remote_audio_enabled == sees->audio &&
+         sees->peer->remote_video_enabled == sees->video;
+}
+
+static void
 test_outgoing_video_call (void)
 {
   g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
@@ -494,6 +525,7 @@ test_outgoing_video_call (void)
   GtkToggleButton *microphone_button = child (view, CONFAB_TYPE_CALL_VIEW, "microphone_button");
   FramesCheck remote = { confab_call_view_get_remote_paintable (view), 5 };
   FramesCheck self = { confab_call_view_get_self_paintable (view), 5 };
+  PeerSees sees = { NULL, TRUE, TRUE };
   Peer bob;
 
   peer_init (&bob, server, BLUE);
@@ -506,12 +538,6 @@ test_outgoing_video_call (void)
   g_assert_true (has_shortcut (GTK_WIDGET (view), "<Control>d", "call.mute-microphone"));
   g_assert_true (has_shortcut (GTK_WIDGET (view), "<Control>e", "call.stop-camera"));
   g_assert_true (has_shortcut (GTK_WIDGET (view), "<Control><Shift>h", "call.hang-up"));
-
-  /* calling yourself or a bad id is refused, nothing changes */
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.call-video", "s", "alice");
-  run_main_loop_briefly ();
-  g_assert_null (confab_window_get_call (window));
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "main");
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.call-video", "s", "bob"));
   wait_until (window_in_call, window, WAIT_MS, "bob to accept");
@@ -535,30 +561,28 @@ test_outgoing_video_call (void)
   save_screenshot (window, "confab-call-view.png");
 
   /* mute: bob is told */
+  sees.peer = &bob;
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.mute-microphone", NULL));
   g_assert_true (confab_call_view_get_microphone_muted (view));
   g_assert_true (gtk_toggle_button_get_active (microphone_button));
-  wait_until (peer_got_update, &bob, WAIT_MS, "bob to hear of the mute");
-  g_assert_false (bob.remote_audio_enabled);
-  g_assert_true (bob.remote_video_enabled);
+  sees.audio = FALSE, sees.video = TRUE;
+  wait_until (peer_sees, &sees, WAIT_MS, "bob to hear of the mute");
 
   /* camera off: bob is told, the self-view goes */
-  bob.remote_updates = 0;
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.stop-camera", NULL));
   g_assert_true (confab_call_view_get_camera_off (view));
   g_assert_false (gtk_widget_get_visible (self_view));
-  wait_until (peer_got_update, &bob, WAIT_MS, "bob to hear of the camera");
-  g_assert_false (bob.remote_video_enabled);
+  sees.audio = FALSE, sees.video = FALSE;
+  wait_until (peer_sees, &sees, WAIT_MS, "bob to hear of the camera");
 
   /* both back on */
-  bob.remote_updates = 0;
   gtk_widget_activate_action (GTK_WIDGET (view), "call.mute-microphone", NULL);
   gtk_widget_activate_action (GTK_WIDGET (view), "call.stop-camera", NULL);
   g_assert_false (confab_call_view_get_microphone_muted (view));
   g_assert_false (confab_call_view_get_camera_off (view));
-  wait_until (peer_got_update, &bob, WAIT_MS, "bob to hear of the unmute");
-  while (!bob.remote_audio_enabled || !bob.remote_video_enabled)
-    wait_until (peer_got_update, &bob, WAIT_MS, "bob to hear of both");
+  g_assert_true (gtk_widget_get_visible (self_view));
+  sees.audio = TRUE, sees.video = TRUE;
+  wait_until (peer_sees, &sees, WAIT_MS, "bob to hear of the unmute");
 
   /* bob mutes: alice sees it */
   confab_call_set_audio_enabled (bob.call, FALSE);
@@ -723,6 +747,7 @@ main (int   argc,
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
   g_application_hold (G_APPLICATION (app));
 
+  g_test_add_func ("/ui/call/refused", test_call_refused);
   g_test_add_func ("/ui/call/outgoing-video", test_outgoing_video_call);
   g_test_add_func ("/ui/call/incoming-accepted", test_incoming_call_accepted);
   g_test_add_func ("/ui/call/incoming-declined", test_incoming_call_declined);

@@ -138,17 +138,17 @@ update_title (ConfabCallView *self)
       return;
     }
 
-  adw_window_title_set_title (self->title, contact_name (confab_call_get_contact (self->call)));
-
   status = confab_call_get_status (self->call);
+
+  /* the outgoing page says who is called in large; the header says it once on */
+  adw_window_title_set_title (self->title,
+                              status == CONFAB_CALL_STATUS_WAITING_FOR_CALLEE ||
+                              status == CONFAB_CALL_STATUS_RINGING
+                              ? "" : contact_name (confab_call_get_contact (self->call)));
   switch (status)
     {
     case CONFAB_CALL_STATUS_WAITING_FOR_CALLEE:
-      subtitle = g_strdup (_("Calling…"));
-      break;
-
     case CONFAB_CALL_STATUS_RINGING:
-      subtitle = g_strdup (_("Ringing…"));
       break;
 
     case CONFAB_CALL_STATUS_ONGOING:
@@ -317,6 +317,17 @@ update_status (ConfabCallView *self)
 
   update_title (self);
   update_actions (self);
+}
+
+static void
+update_names (ConfabCallView *self)
+{
+  const char *name = self->call != NULL ? contact_name (confab_call_get_contact (self->call)) : "";
+
+  adw_avatar_set_text (self->outgoing_avatar, name);
+  gtk_label_set_label (self->outgoing_name, name);
+  update_title (self);
+  update_remote (self);
 }
 
 /* streams */
@@ -964,7 +975,10 @@ confab_call_view_set_call (ConfabCallView *self,
     return;
 
   if (self->call != NULL)
-    g_signal_handlers_disconnect_by_data (self->call, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->call, self);
+      g_signal_handlers_disconnect_by_data (confab_call_get_contact (self->call), self);
+    }
 
   g_set_object (&self->call, call);
   self->local_start = 0;
@@ -1001,8 +1015,8 @@ confab_call_view_set_call (ConfabCallView *self,
       g_signal_connect_object (call, "stats-update",
                                G_CALLBACK (on_stats_update), self, G_CONNECT_SWAPPED);
 
-      adw_avatar_set_text (self->outgoing_avatar, contact_name (contact));
-      gtk_label_set_label (self->outgoing_name, contact_name (contact));
+      g_signal_connect_object (contact, "notify::username",
+                               G_CALLBACK (update_names), self, G_CONNECT_SWAPPED);
       update_quality (self, confab_call_get_quality (call), NULL);
     }
   else
@@ -1012,7 +1026,7 @@ confab_call_view_set_call (ConfabCallView *self,
 
   refresh_streams (self);
   update_status (self);
-  update_remote (self);
+  update_names (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL]);
 }

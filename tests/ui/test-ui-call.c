@@ -510,6 +510,40 @@ peer_sees (gpointer data)
          sees->peer->remote_video_enabled == sees->video;
 }
 
+static gboolean
+widget_has_size (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
+}
+
+/* Renders a toplevel such as a dialog into a PNG. */
+static void
+save_window_screenshot (GtkWidget  *window,
+                        const char *name)
+{
+  g_autofree char *path = output_path (name);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (window);
+  int height = gtk_widget_get_height (window);
+  GdkRGBA background;
+
+  wait_until (widget_has_size, window, WAIT_MS, "the window to be drawn");
+  run_main_loop_briefly ();
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  gdk_rgba_parse (&background, "#fafafa");
+  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("saved %s", path);
+}
+
 static void
 test_outgoing_video_call (void)
 {
@@ -557,6 +591,10 @@ test_outgoing_video_call (void)
   /* frames keep coming: the view is live */
   remote.n_frames = confab_video_paintable_get_n_frames (remote.paintable) + 10;
   wait_until (has_frames, &remote, WAIT_MS, "more of bob's video");
+
+  /* the statistics grade the connection */
+  wait_until (widget_visible, child (view, CONFAB_TYPE_CALL_VIEW, "quality_icon"), WAIT_MS,
+              "the quality indicator");
 
   save_screenshot (window, "confab-call-view.png");
 
@@ -645,6 +683,7 @@ test_incoming_call_accepted (void)
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "Bob Marley"));
   g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "decline"));
   g_assert_true (confab_window_get_ringing (window));
+  save_window_screenshot (GTK_WIDGET (dialog), "confab-call-incoming.png");
 
   /* accept with video from the dialog: the ring stops, the call shows bob's green */
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "video");
@@ -659,6 +698,64 @@ test_incoming_call_accepted (void)
   wait_until (window_out_of_call, window, WAIT_MS, "the call to end here");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, CONFAB_TYPE_WINDOW, "stack")), ==, "main");
 
+  peer_clear (&bob);
+  close_window (window);
+}
+
+static gboolean
+label_says_ringing (gpointer data)
+{
+  return g_strcmp0 (gtk_label_get_label (GTK_LABEL (data)), "Ringing…") == 0;
+}
+
+static void
+on_peer_invitation_cancelled (ConfabReceivedCallInvitation *invitation,
+                              const char                   *reason,
+                              char                        **out)
+{
+  *out = g_strdup (reason);
+}
+
+static void
+on_peer_invited (ConfabSession                *session,
+                 ConfabReceivedCallInvitation *invitation,
+                 char                        **cancelled)
+{
+  g_signal_connect (invitation, "cancelled", G_CALLBACK (on_peer_invitation_cancelled), cancelled);
+}
+
+static void
+test_outgoing_call_cancelled (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  ConfabWindow *window = signed_in_window (server);
+  ConfabCallView *view = confab_window_get_call_view (window);
+  GtkStack *view_stack = child (view, CONFAB_TYPE_CALL_VIEW, "stack");
+  GtkLabel *status = child (view, CONFAB_TYPE_CALL_VIEW, "outgoing_status");
+  g_autofree char *cancelled = NULL;
+  Peer bob;
+
+  peer_init (&bob, server, BLUE);
+  g_signal_connect (bob.session, "incoming-call", G_CALLBACK (on_peer_invited), &cancelled);
+
+  /* from the contact list: an audio call; bob does not answer */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.call-audio", "s", "bob");
+  wait_until (label_says_ringing, status, WAIT_MS, "bob's client to ring");
+  g_assert_nonnull (confab_window_get_call (window));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (view_stack), ==, "outgoing");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, CONFAB_TYPE_WINDOW, "stack")), ==, "call");
+  /* no video: the camera cannot be turned off, the mute works before an answer */
+  g_assert_false (gtk_widget_is_sensitive (child (view, CONFAB_TYPE_CALL_VIEW, "camera_button")));
+  g_assert_cmpstr (gtk_label_get_label (child (view, CONFAB_TYPE_CALL_VIEW, "outgoing_name")), ==, "Bob Marley");
+  save_screenshot (window, "confab-call-outgoing.png");
+
+  /* cancel before an answer: bob's invitation is withdrawn */
+  gtk_widget_activate_action (GTK_WIDGET (view), "call.hang-up", NULL);
+  wait_until (window_out_of_call, window, WAIT_MS, "the call to end");
+  wait_until (pointer_set, &cancelled, WAIT_MS, "bob's invitation to be withdrawn");
+  g_test_message ("bob's invitation withdrawn: %s", cancelled);
+
+  g_signal_handlers_disconnect_by_func (bob.session, on_peer_invited, &cancelled);
   peer_clear (&bob);
   close_window (window);
 }
@@ -749,6 +846,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/call/refused", test_call_refused);
   g_test_add_func ("/ui/call/outgoing-video", test_outgoing_video_call);
+  g_test_add_func ("/ui/call/outgoing-cancelled", test_outgoing_call_cancelled);
   g_test_add_func ("/ui/call/incoming-accepted", test_incoming_call_accepted);
   g_test_add_func ("/ui/call/incoming-declined", test_incoming_call_declined);
   g_test_add_func ("/ui/call/incoming-cancelled", test_incoming_call_cancelled);

@@ -75,6 +75,7 @@ struct _ConfabStorage
 {
   GObject parent_instance;
 
+  GMainContext *context;  /* where the tasks were made and their callbacks run */
   sqlite3      *db;
   sqlite3_stmt *stmts[N_STMTS];
   GAsyncQueue  *queue;
@@ -367,8 +368,10 @@ run_op (ConfabStorage *self,
     }
 }
 
-static void
-complete_op (StorageOp *op)
+/* On the worker: what needs no task is finished here. Returns whether @op still has
+ * a task to return (done on the tasks' context, see return_batch()). */
+static gboolean
+complete_op_on_worker (StorageOp *op)
 {
   if (op->kind == OP_FLUSH)
     {
@@ -377,34 +380,47 @@ complete_op (StorageOp *op)
       g_cond_signal (op->cond);
       g_mutex_unlock (op->mutex);
       g_free (op);
-      return;
+      return FALSE;
     }
 
   if (op->task != NULL)
-    {
-      if (op->error != NULL)
-        {
-          g_task_return_error (op->task, g_steal_pointer (&op->error));
-        }
-      else if (op->kind == OP_STORE)
-        {
-          g_task_return_int (op->task, op->result_num);
-        }
-      else if (op->kind == OP_ADD || op->kind == OP_REMOVE)
-        {
-          g_task_return_boolean (op->task, TRUE);
-        }
-      else
-        {
-          g_task_return_pointer (op->task, g_steal_pointer (&op->result_ptr), op->result_free);
-        }
-    }
-  else if (op->error != NULL)
-    {
-      g_message ("%s", op->error->message);
-    }
+    return TRUE;
+
+  if (op->error != NULL)
+    g_message ("%s", op->error->message);
+  storage_op_free (op);
+  return FALSE;
+}
+
+static void
+return_op (StorageOp *op)
+{
+  if (op->error != NULL)
+    g_task_return_error (op->task, g_steal_pointer (&op->error));
+  else if (op->kind == OP_STORE)
+    g_task_return_int (op->task, op->result_num);
+  else if (op->kind == OP_ADD || op->kind == OP_REMOVE)
+    g_task_return_boolean (op->task, TRUE);
+  else
+    g_task_return_pointer (op->task, g_steal_pointer (&op->result_ptr), op->result_free);
 
   storage_op_free (op);
+}
+
+/* On the tasks' context: returns a committed batch's tasks, in order. Doing it here,
+ * not on the worker, means the worker never holds a task, so the last reference to
+ * the storage (which tasks hold) is never dropped on the worker thread, whose
+ * finalize would then have to join itself. */
+static gboolean
+return_batch (gpointer data)
+{
+  GPtrArray *returned = data;
+
+  for (guint i = 0; i < returned->len; i++)
+    return_op (g_ptr_array_index (returned, i));
+  g_ptr_array_unref (returned);
+
+  return G_SOURCE_REMOVE;
 }
 
 static gpointer
@@ -453,15 +469,37 @@ storage_thread (gpointer data)
         }
       (void) any_write;
 
-      for (guint i = 0; i < batch->len; i++)
-        {
-          StorageOp *item = g_ptr_array_index (batch, i);
+      {
+        GPtrArray *returned = NULL;
 
-          if (item->kind == OP_STOP)
-            g_free (item);
-          else
-            complete_op (item);
-        }
+        for (guint i = 0; i < batch->len; i++)
+          {
+            StorageOp *item = g_ptr_array_index (batch, i);
+
+            if (item->kind == OP_STOP)
+              g_free (item);
+            else if (complete_op_on_worker (item))
+              {
+                if (returned == NULL)
+                  returned = g_ptr_array_new ();
+                g_ptr_array_add (returned, item);
+              }
+          }
+
+        /* An idle source, not g_main_context_invoke(), which would run it right here
+         * when no thread holds the context. The storage outlives this thread: its
+         * finalize joins it. */
+        if (returned != NULL)
+          {
+            GSource *source = g_idle_source_new ();
+
+            g_source_set_priority (source, G_PRIORITY_DEFAULT);
+            g_source_set_callback (source, return_batch, returned, NULL);
+            g_source_set_static_name (source, "[confab-storage] results");
+            g_source_attach (source, self->context);
+            g_source_unref (source);
+          }
+      }
     }
 
   return NULL;
@@ -496,6 +534,7 @@ confab_storage_finalize (GObject *object)
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_clear_pointer (&self->queue, g_async_queue_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (confab_storage_parent_class)->finalize (object);
 }
@@ -512,6 +551,7 @@ static void
 confab_storage_init (ConfabStorage *self)
 {
   self->queue = g_async_queue_new ();
+  self->context = g_main_context_ref_thread_default ();
 }
 
 /* public */

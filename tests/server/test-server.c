@@ -60,7 +60,10 @@ run_binary (const char * const *args,
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, input, NULL, out, err, &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
+  if (!g_subprocess_get_if_exited (process))
+    g_error ("%s %s did not exit (signal %d); its stderr: %s", (const char *) argv->pdata[0],
+             args[0], g_subprocess_get_if_signaled (process) ? g_subprocess_get_term_sig (process) : 0,
+             *err);
 
   return g_subprocess_get_exit_status (process);
 }

@@ -80,9 +80,9 @@ make_stream (const char *video,
   g_variant_builder_add (&options, "{sv}", "video", g_variant_new_boolean (video != NULL));
   g_variant_builder_add (&options, "{sv}", "audio", g_variant_new_boolean (audio != NULL));
   if (video != NULL)
-    g_setenv ("CONFAB_VIDEOSRC", video, TRUE);
+    g_variant_builder_add (&options, "{sv}", "video-source", g_variant_new_string (video));
   if (audio != NULL)
-    g_setenv ("CONFAB_AUDIOSRC", audio, TRUE);
+    g_variant_builder_add (&options, "{sv}", "audio-source", g_variant_new_string (audio));
 
   stream = confab_stream_new_local (g_variant_builder_end (&options), &error);
   g_assert_no_error (error);
@@ -689,8 +689,7 @@ test_bad_input (void)
   g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER);
   g_clear_error (&error);
 
-  g_setenv ("CONFAB_VIDEOSRC", "nosuchelement ! fakesink", TRUE);
-  stream = confab_stream_new_local (NULL, &error);
+  stream = confab_stream_new_local (g_variant_new_parsed ("{'video-source': <'nosuchelement ! fakesink'>}"), &error);
   g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER);
   g_clear_error (&error);
 
@@ -756,26 +755,55 @@ test_screen (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabStream) stream = NULL;
   const char *display = g_getenv ("DISPLAY");
+  const char *override = g_getenv ("CONFAB_SCREENSRC");
 
-  if (display != NULL && *display != '\0')
+  if ((display != NULL && *display != '\0') || (override != NULL && *override != '\0'))
     {
-      g_test_skip ("a display is present");
+      g_test_skip ("a display or a screen source override is present");
       return;
     }
 
-  g_unsetenv ("CONFAB_SCREENSRC");
   stream = confab_stream_new_local (g_variant_new_parsed ("{'screen': <true>, 'audio': <false>}"), &error);
   g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED);
   g_assert_null (stream);
   g_clear_error (&error);
 
-  g_setenv ("CONFAB_SCREENSRC", GREEN, TRUE);
+  /* A screen given as a pipeline description (what a bot or a test shares). */
   stream = confab_stream_new_local (g_variant_new_parsed ("{'screen': <true>, 'audio': <false>, "
-                                                          "'width': <320>, 'height': <240>}"), &error);
+                                                          "'width': <320>, 'height': <240>, "
+                                                          "'video-source': <%s>}", GREEN), &error);
   g_assert_no_error (error);
   g_assert_true (confab_stream_get_is_screensharing (stream));
+  g_assert_true (confab_stream_get_has_video (stream));
   confab_stream_release (stream);
-  g_unsetenv ("CONFAB_SCREENSRC");
+}
+
+/* Without options, sources come from the environment (CONFAB_VIDEOSRC and
+ * CONFAB_AUDIOSRC, set by the test environment) or else the devices. */
+static void
+test_environment_sources (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStream) stream = NULL;
+  const char *video = g_getenv ("CONFAB_VIDEOSRC");
+  const char *audio = g_getenv ("CONFAB_AUDIOSRC");
+  guint frames = 0;
+  CountWait wait = { &frames, 3 };
+
+  if (video == NULL || *video == '\0' || audio == NULL || *audio == '\0')
+    {
+      g_test_skip ("CONFAB_VIDEOSRC and CONFAB_AUDIOSRC are not set");
+      return;
+    }
+
+  stream = confab_stream_new_local (g_variant_new_parsed ("{'width': <160>, 'height': <120>, 'framerate': <10>}"), &error);
+  g_assert_no_error (error);
+  g_assert_true (confab_stream_get_has_audio (stream));
+  g_assert_true (confab_stream_get_has_video (stream));
+  confab_stream_enable_video_frames (stream);
+  g_signal_connect (stream, "video-frame", G_CALLBACK (on_local_frame), &frames);
+  g_assert_true (wait_for (enough_frames, &wait));
+  confab_stream_release (stream);
 }
 
 int
@@ -800,6 +828,7 @@ main (int   argc,
   g_test_add_func ("/media/devices", test_devices);
   g_test_add_func ("/media/screen", test_screen);
   g_test_add_func ("/media/local-preview", test_local_preview);
+  g_test_add_func ("/media/environment-sources", test_environment_sources);
   g_test_add_func ("/media/video-call", test_video_call);
   g_test_add_func ("/media/mute-video", test_mute);
   g_test_add_func ("/media/mute-audio", test_mute_audio);

@@ -605,7 +605,16 @@ _confab_media_make_from_env (const char  *variable,
                              const char  *fallback,
                              GError     **error)
 {
-  const char *description = g_getenv (variable);
+  return _confab_media_make_from_description (g_getenv (variable), variable, fallback, error);
+}
+
+/* The same from a description given directly (@label names it in errors). */
+GstElement *
+_confab_media_make_from_description (const char  *description,
+                                     const char  *label,
+                                     const char  *fallback,
+                                     GError     **error)
+{
   g_autoptr(GError) local_error = NULL;
   GstElement *element;
 
@@ -633,8 +642,8 @@ _confab_media_make_from_env (const char  *variable,
       if (local_error == NULL)
         local_error = g_error_new_literal (GST_PARSE_ERROR, GST_PARSE_ERROR_EMPTY, "empty");
       g_set_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
-                   "%s=“%s” is not a usable GStreamer description: %s",
-                   variable, description, local_error->message);
+                   "%s “%s” is not a usable GStreamer description: %s",
+                   label, description, local_error->message);
       return NULL;
     }
 

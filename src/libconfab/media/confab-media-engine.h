@@ -64,5 +64,9 @@ GstElement        *_confab_media_make_element         (const char         *facto
 GstElement        *_confab_media_make_from_env        (const char         *variable,
                                                        const char         *fallback,
                                                        GError            **error);
+GstElement        *_confab_media_make_from_description (const char        *description,
+                                                       const char         *label,
+                                                       const char         *fallback,
+                                                       GError            **error);
 
 G_END_DECLS

@@ -538,6 +538,8 @@ typedef struct {
   gboolean    echo_cancellation;
   const char *audio_device;
   const char *video_device;
+  const char *audio_source;
+  const char *video_source;
   int         width;
   int         height;
   int         framerate;
@@ -581,7 +583,8 @@ parse_options (GVariant  *options,
       if (g_str_equal (key, "audio") || g_str_equal (key, "video") ||
           g_str_equal (key, "screen") || g_str_equal (key, "echo-cancellation"))
         expected = "b";
-      else if (g_str_equal (key, "audio-device") || g_str_equal (key, "video-device"))
+      else if (g_str_equal (key, "audio-device") || g_str_equal (key, "video-device") ||
+               g_str_equal (key, "audio-source") || g_str_equal (key, "video-source"))
         expected = "s";
       else if (g_str_equal (key, "width") || g_str_equal (key, "height") ||
                g_str_equal (key, "framerate") || g_str_equal (key, "video-bitrate"))
@@ -616,6 +619,10 @@ parse_options (GVariant  *options,
         out->audio_device = g_variant_get_string (value, NULL);
       else if (g_str_equal (key, "video-device"))
         out->video_device = g_variant_get_string (value, NULL);
+      else if (g_str_equal (key, "audio-source"))
+        out->audio_source = g_variant_get_string (value, NULL);
+      else if (g_str_equal (key, "video-source"))
+        out->video_source = g_variant_get_string (value, NULL);
       else if (g_str_equal (key, "width"))
         out->width = g_variant_get_int32 (value);
       else if (g_str_equal (key, "height"))
@@ -666,6 +673,10 @@ make_video_source (const Options  *options,
   GstElement *source;
   g_autoptr(GError) local_error = NULL;
 
+  if (options->video_source != NULL)
+    return _confab_media_make_from_description (options->video_source, "The video-source option",
+                                                NULL, error);
+
   if (options->screen)
     {
       if (!confab_media_can_share_screen (error))
@@ -697,6 +708,10 @@ make_audio_source (const Options  *options,
 {
   GstElement *source;
   g_autoptr(GError) local_error = NULL;
+
+  if (options->audio_source != NULL)
+    return _confab_media_make_from_description (options->audio_source, "The audio-source option",
+                                                NULL, error);
 
   source = _confab_media_make_from_env ("CONFAB_AUDIOSRC", NULL, &local_error);
   if (source != NULL || local_error != NULL)
@@ -1228,6 +1243,9 @@ setup_local (ConfabStream   *self,
  * - `screen` (b): capture the screen as the video (default %FALSE)
  * - `audio-device`, `video-device` (s): a #ConfabMediaDevice:id; the default
  *   device otherwise
+ * - `audio-source`, `video-source` (s): a GStreamer pipeline description to capture
+ *   from instead (a test pattern for a bot, e.g. `videotestsrc pattern=ball`); it
+ *   takes precedence over devices, screen and the `CONFAB_*SRC` variables
  * - `width`, `height`, `framerate` (i): the video format (default 640×480 at 30)
  * - `video-bitrate` (i): kbit/s (default from the size)
  * - `echo-cancellation` (b): default %TRUE when available

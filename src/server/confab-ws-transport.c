@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "confab-ws-transport.h"
+#include "confab-ws-out-buffer.h"
 
 #include <gio/gio.h>
 #include <libwebsockets.h>
@@ -16,6 +17,12 @@
 #define RX_BUFFER_SIZE 4096
 /* lws derives its fd table from RLIMIT_NOFILE; over 10 million it falls back to 2560. */
 #define MAX_FD_LIMIT (1024 * 1024)
+/* Framed bytes a connection may gather before the hub is told it is choked (one more
+ * frame may always be added). */
+#define MAX_PENDING_BYTES (64 * 1024)
+/* Empty out buffers kept for reuse, and the largest kept. */
+#define POOL_MAX_KEPT 256
+#define POOL_MAX_SIZE (64 * 1024)
 
 struct _ConfabWsTransport
 {
@@ -26,7 +33,13 @@ struct _ConfabWsTransport
   guint16                   port;
   gboolean                  closing;
   guint                     n_unclosed;  /* established, no close frame sent yet */
-  GByteArray               *scratch;    /* LWS_PRE + frame, for writes */
+
+  /* The write path: frames are gathered per connection and flushed once per loop
+   * iteration, from a prepare handle (just before the loop polls). */
+  uv_prepare_t              flush;
+  gboolean                  flush_started;
+  GPtrArray                *dirty;      /* PerConnection with frames waiting */
+  ConfabWsOutPool           pool;
 };
 
 /* lws' per-connection user data (zeroed by lws). */
@@ -43,6 +56,9 @@ typedef struct {
   gboolean             close_sent;
   guint16              close_code;
   const char          *close_reason;
+  ConfabWsOutBuffer   *out;          /* frames not yet handed to lws; NULL when none */
+  guint                dirty_index;  /* in transport->dirty, when dirty */
+  gboolean             dirty;
 } PerConnection;
 
 /* A context that could not listen, left for the exit (see confab_ws_transport_new()). */
@@ -53,6 +69,82 @@ static const lws_retry_bo_t no_idle_policy = {
   .secs_since_valid_hangup = 0,
 };
 
+/* the write path */
+
+static void
+mark_dirty (PerConnection *pc)
+{
+  GPtrArray *dirty = pc->transport->dirty;
+
+  if (pc->dirty)
+    return;
+
+  pc->dirty = TRUE;
+  pc->dirty_index = dirty->len;
+  g_ptr_array_add (dirty, pc);
+}
+
+static void
+unmark_dirty (PerConnection *pc)
+{
+  GPtrArray *dirty = pc->transport->dirty;
+  PerConnection *last;
+
+  if (!pc->dirty)
+    return;
+
+  /* Swap with the last one: O(1), order does not matter. */
+  last = g_ptr_array_index (dirty, dirty->len - 1);
+  dirty->pdata[pc->dirty_index] = last;
+  last->dirty_index = pc->dirty_index;
+  g_ptr_array_set_size (dirty, dirty->len - 1);
+  pc->dirty = FALSE;
+}
+
+static void
+release_out (PerConnection *pc)
+{
+  if (pc->out != NULL)
+    confab_ws_out_pool_give (&pc->transport->pool, g_steal_pointer (&pc->out));
+}
+
+/* Hands what the connection gathered to lws in one write (lws keeps whatever the
+ * socket does not take and sends it when the socket drains), then gives the buffer
+ * back so an idle connection holds none. */
+static void
+flush_out (PerConnection *pc)
+{
+  unmark_dirty (pc);
+
+  if (pc->out == NULL)
+    return;
+
+  if (pc->broken || pc->abort)
+    {
+      release_out (pc);
+      return;
+    }
+
+  if (pc->out->length > 0 &&
+      lws_write (pc->wsi, pc->out->data, pc->out->length, LWS_WRITE_RAW) < 0)
+    {
+      pc->broken = TRUE;
+      lws_set_timeout (pc->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+
+  release_out (pc);
+}
+
+static void
+on_flush (uv_prepare_t *handle)
+{
+  ConfabWsTransport *self = handle->data;
+
+  /* flush_out() removes each connection from the list. */
+  while (self->dirty->len > 0)
+    flush_out (g_ptr_array_index (self->dirty, self->dirty->len - 1));
+}
+
 /* the hub's view */
 
 static gboolean
@@ -61,20 +153,14 @@ transport_write (gpointer    handle,
                  gsize       length)
 {
   PerConnection *pc = handle;
-  GByteArray *scratch = pc->transport->scratch;
 
-  if (pc->broken || pc->abort)
+  if (pc->broken || pc->abort || pc->close_sent)
     return FALSE;
 
-  g_byte_array_set_size (scratch, LWS_PRE + length);
-  memcpy (scratch->data + LWS_PRE, data, length);
-
-  if (lws_write (pc->wsi, scratch->data + LWS_PRE, length, LWS_WRITE_TEXT) < 0)
-    {
-      pc->broken = TRUE;
-      lws_set_timeout (pc->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-      return FALSE;
-    }
+  if (pc->out == NULL)
+    pc->out = confab_ws_out_pool_take (&pc->transport->pool);
+  confab_ws_out_buffer_append_text (pc->out, data, length);
+  mark_dirty (pc);
 
   return TRUE;
 }
@@ -84,7 +170,9 @@ transport_is_choked (gpointer handle)
 {
   PerConnection *pc = handle;
 
-  return pc->broken || pc->abort || lws_send_pipe_choked (pc->wsi);
+  return pc->broken || pc->abort || pc->close_sent ||
+         (pc->out != NULL && pc->out->length >= MAX_PENDING_BYTES) ||
+         lws_send_pipe_choked (pc->wsi);
 }
 
 static void
@@ -105,6 +193,8 @@ transport_close (gpointer    handle,
   if (code == 0)
     {
       pc->abort = TRUE;
+      unmark_dirty (pc);
+      release_out (pc);
       lws_set_timeout (pc->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
       return;
     }
@@ -208,6 +298,9 @@ send_close_frame (PerConnection *pc)
   guint8 frame[LWS_PRE + 2 + 123];
   gsize reason_length = pc->close_reason ? MIN (strlen (pc->close_reason), 123) : 0;
 
+  /* Whatever was gathered goes first (lws queues the close frame behind it). */
+  flush_out (pc);
+
   frame[LWS_PRE] = (guint8) (pc->close_code >> 8);
   frame[LWS_PRE + 1] = (guint8) (pc->close_code & 0xff);
   if (reason_length > 0)
@@ -293,10 +386,13 @@ on_lws_event (struct lws                *wsi,
     case LWS_CALLBACK_SERVER_WRITEABLE:
       if (pc->abort || pc->broken)
         return -1;
+      /* What was gathered leaves before anything the hub adds now. */
+      flush_out (pc);
       if (pc->close_code == 0 && pc->connection != NULL)
         confab_hub_connection_writable (self->hub, pc->connection);
       if (pc->close_code != 0 && !pc->close_sent)
         {
+          flush_out (pc);
           if (lws_send_pipe_choked (wsi))
             {
               lws_callback_on_writable (wsi);
@@ -317,6 +413,11 @@ on_lws_event (struct lws                *wsi,
       return pc->close_sent ? 1 : 0;
 
     case LWS_CALLBACK_CLOSED:
+      if (pc != NULL && pc->transport != NULL)
+        {
+          unmark_dirty (pc);
+          release_out (pc);
+        }
       if (pc != NULL && pc->connection != NULL)
         {
           ConfabHubConnection *connection = g_steal_pointer (&pc->connection);
@@ -385,7 +486,8 @@ confab_ws_transport_new (const ConfabServerConfig  *config,
 
   self->config = config;
   self->hub = hub;
-  self->scratch = g_byte_array_sized_new (LWS_PRE + 4096);
+  self->dirty = g_ptr_array_new ();
+  confab_ws_out_pool_init (&self->pool, POOL_MAX_KEPT, POOL_MAX_SIZE);
 
   lws_set_log_level (config->verbose ? (LLL_ERR | LLL_WARN | LLL_NOTICE) : LLL_ERR, on_lws_log);
 
@@ -430,7 +532,8 @@ confab_ws_transport_new (const ConfabServerConfig  *config,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    "cannot listen on %s port %u%s (address in use, or a bad certificate?)",
                    config->listen, config->port, config->tls_cert ? " with TLS" : "");
-      g_byte_array_unref (self->scratch);
+      g_ptr_array_unref (self->dirty);
+      confab_ws_out_pool_clear (&self->pool);
       g_free (self);
       return NULL;
     }
@@ -445,11 +548,20 @@ confab_ws_transport_new (const ConfabServerConfig  *config,
       /* Tearing a foreign-loop context down needs the loop to run while lws' plugin
        * stays loaded; the caller exits instead. Keep it reachable meanwhile. */
       failed_context = self->context;
-      g_byte_array_unref (self->scratch);
+      g_ptr_array_unref (self->dirty);
+      confab_ws_out_pool_clear (&self->pool);
       g_free (self);
       return NULL;
     }
   self->port = (guint16) lws_get_vhost_listen_port (vhost);
+
+  /* Flush right before the loop polls, after everything this iteration produced;
+   * the handle alone does not keep the loop running. */
+  uv_prepare_init (loop, &self->flush);
+  self->flush.data = self;
+  uv_prepare_start (&self->flush, on_flush);
+  uv_unref ((uv_handle_t *) &self->flush);
+  self->flush_started = TRUE;
 
   return self;
 }
@@ -473,6 +585,14 @@ confab_ws_transport_close (ConfabWsTransport *self)
     return;
 
   self->closing = TRUE;
+
+  if (self->flush_started)
+    {
+      uv_prepare_stop (&self->flush);
+      uv_close ((uv_handle_t *) &self->flush, NULL);
+      self->flush_started = FALSE;
+    }
+
   /* On a foreign loop this only starts: lws closes its handles as the loop runs. */
   lws_context_destroy (self->context);
 }
@@ -491,6 +611,7 @@ confab_ws_transport_free (ConfabWsTransport *self)
   if (self->context != NULL)
     lws_context_destroy (self->context);
 
-  g_byte_array_unref (self->scratch);
+  g_ptr_array_unref (self->dirty);
+  confab_ws_out_pool_clear (&self->pool);
   g_free (self);
 }

@@ -10,6 +10,7 @@
 #include "confab-rate-limiter.h"
 #include "confab-replay-buffer.h"
 #include "confab-server-config.h"
+#include "confab-ws-out-buffer.h"
 
 /* rate limiter */
 
@@ -342,6 +343,111 @@ test_config_layers (void)
   g_assert_cmpuint (g_strv_length (config->api_keys), ==, 2);
 }
 
+/* WebSocket out buffer */
+
+/* Reads back one frame from @data: its payload length and where the payload starts. */
+static gsize
+parse_frame (const guint8 *data,
+             gsize         available,
+             gsize        *payload_length)
+{
+  gsize length;
+  gsize header = 2;
+
+  g_assert_cmpuint (available, >=, 2);
+  g_assert_cmphex (data[0], ==, 0x81);      /* FIN, text */
+  g_assert_cmphex (data[1] & 0x80, ==, 0);  /* not masked */
+  length = data[1] & 0x7f;
+  if (length == 126)
+    {
+      length = ((gsize) data[2] << 8) | data[3];
+      header = 4;
+      g_assert_cmpuint (length, >=, 126);
+    }
+  else if (length == 127)
+    {
+      length = 0;
+      for (guint i = 0; i < 8; i++)
+        length = (length << 8) | data[2 + i];
+      header = 10;
+      g_assert_cmpuint (length, >=, 65536);
+    }
+
+  g_assert_cmpuint (available, >=, header + length);
+  *payload_length = length;
+  return header;
+}
+
+static void
+test_out_buffer_frames (void)
+{
+  const gsize sizes[] = { 0, 1, 125, 126, 127, 65535, 65536, 70000, 3 };
+  ConfabWsOutBuffer *buffer = confab_ws_out_buffer_new ();
+  gsize offset = 0;
+  gsize expected_total = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *payload = g_malloc (sizes[i] + 1);
+
+      memset (payload, 'a' + i, sizes[i]);
+      confab_ws_out_buffer_append_text (buffer, payload, sizes[i]);
+      expected_total += sizes[i] + (sizes[i] < 126 ? 2 : sizes[i] < 65536 ? 4 : 10);
+    }
+  g_assert_cmpuint (buffer->length, ==, expected_total);
+  g_assert_cmpuint (buffer->size, >=, buffer->length);
+
+  /* The frames come back in order, each whole, with its own content. */
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      gsize length = 0;
+      gsize header = parse_frame (buffer->data + offset, buffer->length - offset, &length);
+
+      g_assert_cmpuint (length, ==, sizes[i]);
+      for (gsize j = 0; j < length; j++)
+        if (buffer->data[offset + header + j] != (guint8) ('a' + i))
+          g_assert_not_reached ();
+      offset += header + length;
+    }
+  g_assert_cmpuint (offset, ==, buffer->length);
+
+  confab_ws_out_buffer_free (buffer);
+}
+
+static void
+test_out_buffer_pool (void)
+{
+  ConfabWsOutPool pool;
+  ConfabWsOutBuffer *a, *b, *big, *again;
+  g_autofree char *large = g_malloc0 (100000);
+
+  confab_ws_out_pool_init (&pool, 1, 8192);
+
+  a = confab_ws_out_pool_take (&pool);
+  b = confab_ws_out_pool_take (&pool);
+  big = confab_ws_out_pool_take (&pool);
+  g_assert_true (a != b);
+  confab_ws_out_buffer_append_text (a, "hello", 5);
+  confab_ws_out_buffer_append_text (big, large, 100000);
+  g_assert_cmpuint (big->size, >, 8192);
+
+  /* Given back emptied; only one kept, and never one larger than the cap. */
+  confab_ws_out_pool_give (&pool, big);
+  g_assert_cmpuint (pool.kept->len, ==, 0);
+  confab_ws_out_pool_give (&pool, a);
+  confab_ws_out_pool_give (&pool, b);
+  g_assert_cmpuint (pool.kept->len, ==, 1);
+
+  again = confab_ws_out_pool_take (&pool);
+  g_assert_true (again == a);
+  g_assert_cmpuint (again->length, ==, 0);
+  g_assert_cmpuint (pool.kept->len, ==, 0);
+  confab_ws_out_pool_give (&pool, again);
+
+  confab_ws_out_pool_clear (&pool);
+  g_assert_null (pool.kept);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -359,6 +465,8 @@ main (int    argc,
   g_test_add_func ("/server-unit/config/values", test_config_values);
   g_test_add_func ("/server-unit/config/errors", test_config_errors);
   g_test_add_func ("/server-unit/config/layers", test_config_layers);
+  g_test_add_func ("/server-unit/out-buffer/frames", test_out_buffer_frames);
+  g_test_add_func ("/server-unit/out-buffer/pool", test_out_buffer_pool);
 
   return g_test_run ();
 }

@@ -59,6 +59,7 @@ typedef struct {
   ConfabWsOutBuffer   *out;          /* frames not yet handed to lws; NULL when none */
   guint                dirty_index;  /* in transport->dirty, when dirty */
   gboolean             dirty;
+  gboolean             want_writable; /* the hub waits for room we make ourselves */
 } PerConnection;
 
 /* A context that could not listen, left for the exit (see confab_ws_transport_new()). */
@@ -140,9 +141,23 @@ on_flush (uv_prepare_t *handle)
 {
   ConfabWsTransport *self = handle->data;
 
-  /* flush_out() removes each connection from the list. */
+  /* flush_out() removes each connection from the list; a hub that was waiting for
+   * room may add it again, and it is flushed again before the loop polls. That ends:
+   * each round either empties what the hub holds or fills the socket, and then lws
+   * keeps the rest and the hub waits for a real WRITEABLE. */
   while (self->dirty->len > 0)
-    flush_out (g_ptr_array_index (self->dirty, self->dirty->len - 1));
+    {
+      PerConnection *pc = g_ptr_array_index (self->dirty, self->dirty->len - 1);
+
+      flush_out (pc);
+
+      if (pc->want_writable && !lws_partial_buffered (pc->wsi))
+        {
+          pc->want_writable = FALSE;
+          if (!pc->broken && !pc->abort && pc->close_code == 0 && pc->connection != NULL)
+            confab_hub_connection_writable (self->hub, pc->connection);
+        }
+    }
 }
 
 /* the hub's view */
@@ -170,9 +185,11 @@ transport_is_choked (gpointer handle)
 {
   PerConnection *pc = handle;
 
+  /* No syscall per frame: lws says whether it still holds bytes the socket did not
+   * take (the socket is full), and we count what we gathered ourselves. */
   return pc->broken || pc->abort || pc->close_sent ||
          (pc->out != NULL && pc->out->length >= MAX_PENDING_BYTES) ||
-         lws_send_pipe_choked (pc->wsi);
+         lws_partial_buffered (pc->wsi);
 }
 
 static void
@@ -180,7 +197,16 @@ transport_request_writable (gpointer handle)
 {
   PerConnection *pc = handle;
 
-  lws_callback_on_writable (pc->wsi);
+  /* A full socket: lws calls back once it drains. Only our own buffer is full:
+   * the flush makes room without asking epoll (two epoll_ctl under uv). */
+  if (lws_partial_buffered (pc->wsi))
+    {
+      lws_callback_on_writable (pc->wsi);
+      return;
+    }
+
+  pc->want_writable = TRUE;
+  mark_dirty (pc);
 }
 
 static void
@@ -388,12 +414,13 @@ on_lws_event (struct lws                *wsi,
         return -1;
       /* What was gathered leaves before anything the hub adds now. */
       flush_out (pc);
+      pc->want_writable = FALSE;
       if (pc->close_code == 0 && pc->connection != NULL)
         confab_hub_connection_writable (self->hub, pc->connection);
       if (pc->close_code != 0 && !pc->close_sent)
         {
           flush_out (pc);
-          if (lws_send_pipe_choked (wsi))
+          if (lws_partial_buffered (wsi))
             {
               lws_callback_on_writable (wsi);
               return 0;

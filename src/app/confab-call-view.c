@@ -49,6 +49,8 @@ struct _ConfabCallView
   ConfabStream         *self_stream;     /* its video goes to self_paintable */
   ConfabVideoPaintable *remote_paintable;
   ConfabVideoPaintable *self_paintable;
+  GstElement           *remote_sink;     /* attached to remote_stream */
+  GstElement           *self_sink;       /* attached to self_stream */
   GListModel           *devices;
   GCancellable         *cancellable;
   char                 *camera_device;
@@ -59,7 +61,6 @@ struct _ConfabCallView
   guint                 duration_source;
   guint                 microphone_muted : 1;
   guint                 camera_off : 1;
-  guint                 remote_sink_attached : 1;
 };
 
 G_DEFINE_FINAL_TYPE (ConfabCallView, confab_call_view, ADW_TYPE_BIN)
@@ -336,13 +337,13 @@ update_names (ConfabCallView *self)
 static void
 attach_remote_sink (ConfabCallView *self)
 {
-  if (self->remote_sink_attached || self->remote_stream == NULL ||
+  if (self->remote_sink != NULL || self->remote_stream == NULL ||
       !confab_stream_get_has_video (self->remote_stream))
     return;
 
-  confab_stream_attach_video_sink (self->remote_stream,
-                                   confab_video_paintable_get_sink (self->remote_paintable));
-  self->remote_sink_attached = TRUE;
+  /* a fresh sink each time: a stream lets go of the last one asynchronously */
+  self->remote_sink = gst_object_ref_sink (confab_video_paintable_create_sink (self->remote_paintable));
+  confab_stream_attach_video_sink (self->remote_stream, self->remote_sink);
 }
 
 static void
@@ -361,14 +362,13 @@ set_remote_stream (ConfabCallView *self,
 
   if (self->remote_stream != NULL)
     {
-      if (self->remote_sink_attached)
-        confab_stream_detach_video_sink (self->remote_stream,
-                                         confab_video_paintable_get_sink (self->remote_paintable));
+      if (self->remote_sink != NULL)
+        confab_stream_detach_video_sink (self->remote_stream, self->remote_sink);
       g_signal_handlers_disconnect_by_data (self->remote_stream, self);
     }
 
+  gst_clear_object (&self->remote_sink);
   g_set_object (&self->remote_stream, stream);
-  self->remote_sink_attached = FALSE;
   confab_video_paintable_clear (self->remote_paintable);
 
   if (stream != NULL)
@@ -394,15 +394,18 @@ set_self_stream (ConfabCallView *self,
   if (self->self_stream == stream)
     return;
 
-  if (self->self_stream != NULL && confab_stream_get_has_video (self->self_stream))
-    confab_stream_detach_video_sink (self->self_stream,
-                                     confab_video_paintable_get_sink (self->self_paintable));
+  if (self->self_stream != NULL && self->self_sink != NULL)
+    confab_stream_detach_video_sink (self->self_stream, self->self_sink);
+  gst_clear_object (&self->self_sink);
 
   g_set_object (&self->self_stream, stream);
   confab_video_paintable_clear (self->self_paintable);
 
   if (stream != NULL && confab_stream_get_has_video (stream))
-    confab_stream_attach_video_sink (stream, confab_video_paintable_get_sink (self->self_paintable));
+    {
+      self->self_sink = gst_object_ref_sink (confab_video_paintable_create_sink (self->self_paintable));
+      confab_stream_attach_video_sink (stream, self->self_sink);
+    }
 
   update_self_view (self);
   update_actions (self);
@@ -1140,4 +1143,19 @@ confab_call_view_set_devices (ConfabCallView *self,
                              G_CALLBACK (fill_devices_menu), self, G_CONNECT_SWAPPED);
 
   fill_devices_menu (self);
+}
+
+/**
+ * confab_call_view_update_streams:
+ * @self: a #ConfabCallView
+ *
+ * Looks at the call's streams again, e.g. after the published stream was replaced by
+ * one from another camera.
+ */
+void
+confab_call_view_update_streams (ConfabCallView *self)
+{
+  g_return_if_fail (CONFAB_IS_CALL_VIEW (self));
+
+  refresh_streams (self);
 }

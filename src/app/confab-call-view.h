@@ -28,6 +28,7 @@ void                  confab_call_view_set_camera_off       (ConfabCallView *sel
                                                              gboolean        off);
 void                  confab_call_view_set_devices          (ConfabCallView *self,
                                                              GListModel     *devices);
+void                  confab_call_view_update_streams       (ConfabCallView *self);
 char                 *confab_call_view_format_duration      (GTimeSpan       duration);
 
 G_END_DECLS

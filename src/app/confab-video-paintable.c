@@ -357,27 +357,26 @@ confab_video_paintable_class_init (ConfabVideoPaintableClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
-static void
-confab_video_paintable_init (ConfabVideoPaintable *self)
+/* An appsink that parks its frames in @slot. */
+static GstElement *
+make_sink (FrameSlot *slot)
 {
   GstAppSinkCallbacks callbacks = { NULL };
   g_autoptr(GstCaps) caps = NULL;
-
-  self->slot = frame_slot_new (self);
+  GstElement *sink;
 
   if (!gst_is_initialized ())
     gst_init (NULL, NULL);
 
-  self->sink = gst_element_factory_make ("appsink", NULL);
-  if (self->sink == NULL)
+  sink = gst_element_factory_make ("appsink", NULL);
+  if (sink == NULL)
     {
       g_critical ("The GStreamer element appsink is missing (gstreamer1.0-plugins-base)");
-      return;
+      return NULL;
     }
-  gst_object_ref_sink (self->sink);
 
   caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGBA", NULL);
-  g_object_set (self->sink,
+  g_object_set (sink,
                 "caps", caps,
                 "max-buffers", 1,
                 "drop", TRUE,
@@ -388,8 +387,18 @@ confab_video_paintable_init (ConfabVideoPaintable *self)
                 NULL);
 
   callbacks.new_sample = on_new_sample;
-  gst_app_sink_set_callbacks (GST_APP_SINK (self->sink), &callbacks,
-                              frame_slot_ref (self->slot), frame_slot_unref);
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, frame_slot_ref (slot), frame_slot_unref);
+
+  return sink;
+}
+
+static void
+confab_video_paintable_init (ConfabVideoPaintable *self)
+{
+  self->slot = frame_slot_new (self);
+  self->sink = make_sink (self->slot);
+  if (self->sink != NULL)
+    gst_object_ref_sink (self->sink);
 }
 
 ConfabVideoPaintable *
@@ -413,6 +422,25 @@ confab_video_paintable_get_sink (ConfabVideoPaintable *self)
   g_return_val_if_fail (CONFAB_IS_VIDEO_PAINTABLE (self), NULL);
 
   return self->sink;
+}
+
+/**
+ * confab_video_paintable_create_sink:
+ * @self: a #ConfabVideoPaintable
+ *
+ * Another appsink showing its frames on @self, for when the sink of
+ * confab_video_paintable_get_sink() may still be in the pipeline it left (a stream
+ * takes a sink out of its pipeline asynchronously). Frames from any of the sinks of
+ * @self replace each other.
+ *
+ * Returns: (transfer floating): a new appsink
+ */
+GstElement *
+confab_video_paintable_create_sink (ConfabVideoPaintable *self)
+{
+  g_return_val_if_fail (CONFAB_IS_VIDEO_PAINTABLE (self), NULL);
+
+  return make_sink (self->slot);
 }
 
 /**

@@ -547,6 +547,110 @@ call_activated (GtkWidget  *widget,
                                   NULL, on_call_started, NULL);
 }
 
+/* switching devices mid-call */
+
+typedef struct {
+  ConfabWindow *window;
+  ConfabStream *stream;
+} Switch;
+
+static void
+switch_free (Switch *sw)
+{
+  g_clear_object (&sw->window);
+  g_clear_object (&sw->stream);
+  g_free (sw);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Switch, switch_free)
+
+static void
+on_published_stream_replaced (GObject      *object,
+                              GAsyncResult *result,
+                              gpointer      user_data)
+{
+  g_autoptr(Switch) sw = user_data;
+  g_autoptr(ConfabStream) old = NULL;
+  ConfabWindow *self = sw->window;
+  ConfabCall *call = CONFAB_CALL (object);
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_call_replace_published_stream_finish (call, result, &error))
+    {
+      g_debug ("Switching devices failed: %s", error->message);
+      confab_stream_release (sw->stream);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *message = NULL;
+
+          /* Translators: %s is the reason */
+          message = g_strdup_printf (_("The device could not be switched: %s"), error->message);
+          confab_window_show_toast (self, message);
+        }
+      return;
+    }
+
+  if (self->call != call)
+    {
+      confab_stream_release (sw->stream);
+      return;
+    }
+
+  /* the view lets go of the old stream before it stops */
+  old = g_steal_pointer (&self->local_stream);
+  self->local_stream = g_object_ref (sw->stream);
+  confab_call_view_update_streams (self->call_view);
+  if (old != NULL)
+    confab_stream_release (old);
+}
+
+static void
+on_switch_stream_created (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(ConfabCall) call = user_data;
+  ConfabWindow *self = CONFAB_WINDOW (object);
+  g_autoptr(GError) error = NULL;
+  Switch *sw;
+  ConfabStream *stream;
+
+  stream = make_local_stream_finish (self, result, &error);
+  if (stream == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        confab_window_show_toast (self, error->message);
+      return;
+    }
+
+  if (self->call != call || self->local_stream == NULL ||
+      confab_call_get_status (call) != CONFAB_CALL_STATUS_ONGOING)
+    {
+      confab_stream_release (stream);
+      g_object_unref (stream);
+      return;
+    }
+
+  sw = g_new0 (Switch, 1);
+  sw->window = g_object_ref (self);
+  sw->stream = stream;
+  confab_call_replace_published_stream_async (call, self->local_stream, stream, self->call_cancellable,
+                                              on_published_stream_replaced, sw);
+}
+
+/* The devices menu of the call view picked another camera or microphone: the call
+ * switches to it (the setting is already saved through the binding). */
+static void
+on_call_device_changed (ConfabWindow *self)
+{
+  if (self->call == NULL || self->local_stream == NULL ||
+      confab_call_get_status (self->call) != CONFAB_CALL_STATUS_ONGOING)
+    return;
+
+  make_local_stream_async (self, confab_stream_get_has_video (self->local_stream),
+                           on_switch_stream_created, g_object_ref (self->call));
+}
+
 /* private API for confab-window.c */
 
 void
@@ -566,6 +670,10 @@ _confab_window_calls_init (ConfabWindow *self)
   g_settings_bind (self->settings, "microphone", self->call_view, "microphone-device", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "speaker", self->call_view, "speaker-device", G_SETTINGS_BIND_DEFAULT);
   confab_call_view_set_devices (self->call_view, confab_get_device_list ());
+  g_signal_connect_object (self->call_view, "notify::camera-device",
+                           G_CALLBACK (on_call_device_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->call_view, "notify::microphone-device",
+                           G_CALLBACK (on_call_device_changed), self, G_CONNECT_SWAPPED);
 
   update_call_actions (self);
 }

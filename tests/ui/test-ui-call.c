@@ -456,18 +456,42 @@ has_shortcut (GtkWidget  *widget,
   return FALSE;
 }
 
+typedef struct {
+  ConfabWindow *window;
+  const char   *path;
+  gboolean      done;
+  gboolean      saved;
+} Shot;
+
+/* After a paint every widget is allocated: the moment to snapshot the window. */
+static void
+on_after_paint (GdkFrameClock *clock,
+                Shot          *shot)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_signal_handlers_disconnect_by_func (clock, on_after_paint, shot);
+  shot->saved = confab_window_save_screenshot (shot->window, shot->path, &error);
+  g_assert_no_error (error);
+  shot->done = TRUE;
+}
+
 static void
 save_screenshot (ConfabWindow *window,
                  const char   *name)
 {
   g_autofree char *path = output_path (name);
-  g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
+  Shot shot = { window, path, FALSE, FALSE };
   gsize len = 0;
 
   run_main_loop_briefly ();
-  g_assert_true (confab_window_save_screenshot (window, path, &error));
-  g_assert_no_error (error);
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
+                    G_CALLBACK (on_after_paint), &shot);
+  gtk_widget_queue_draw (GTK_WIDGET (window));
+  wait_until (flag_set, &shot.done, WAIT_MS, "a paint");
+  g_assert_true (shot.saved);
+
   g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
   g_assert_cmpmem (contents, 8, "\x89PNG\r\n\x1a\n", 8);
   g_test_message ("saved %s (%" G_GSIZE_FORMAT " bytes)", path, len);

@@ -4,6 +4,8 @@
  * `confab --server URL --api-key KEY … --open-contact ID --screenshot FILE` signs in
  * without the form, opens the chat, saves a PNG of the window and exits 0; a refused
  * sign-in exits non-zero with a message; wrong options are refused before anything runs.
+ * `--call-video ID --screenshot FILE` calls an in-process session that answers with a
+ * blue test pattern, and shoots once the blue video shows.
  */
 
 #define G_LOG_DOMAIN "test-ui-cli"
@@ -13,6 +15,9 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
+
+#include <confab.h>
+#include <gtk/gtk.h>
 
 #include "confab-test-server.h"
 
@@ -180,7 +185,7 @@ static void
 test_bad_options (void)
 {
   static const struct {
-    const char *args[6];
+    const char *args[8];
     const char *message;
   } cases[] = {
     { { "--login", "dave", "--screenshot", "x.png", NULL }, "--password-file" },
@@ -188,6 +193,10 @@ test_bad_options (void)
     { { "--api-key", "k", "--server", "http://example.org", NULL }, "ws://" },
     { { "--api-key", "k", "--open-contact", "no such id", NULL }, "--open-contact" },
     { { "--screenshot", "x.png", NULL }, "needs credentials" },
+    { { "--api-key", "k", "--call", "no such id", NULL }, "--call" },
+    { { "--api-key", "k", "--call", "bob", "--call-video", "bob" }, "not both" },
+    { { "--call-video", "bob", NULL }, "need credentials" },
+    { { "--accept-calls", NULL }, "need credentials" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -198,6 +207,118 @@ test_bad_options (void)
       g_assert_cmpint (run.status, ==, 1);
       g_assert_nonnull (strstr (run.err, cases[i].message));
     }
+}
+
+/* the callee: answers any call with a blue test pattern */
+
+#define BLUE "videotestsrc is-live=true pattern=solid-color foreground-color=0xff0000ff"
+
+typedef struct {
+  ConfabSession *session;
+  ConfabStream  *stream;
+  ConfabCall    *call;
+} Callee;
+
+static void
+on_callee_registered (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Callee *callee = user_data;
+  g_autoptr(GError) error = NULL;
+
+  callee->session = confab_user_agent_register_finish (CONFAB_USER_AGENT (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+on_callee_accepted (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Callee *callee = user_data;
+  g_autoptr(GError) error = NULL;
+
+  callee->call = confab_received_call_invitation_accept_finish (CONFAB_RECEIVED_CALL_INVITATION (object),
+                                                                result, &error);
+  g_assert_no_error (error);
+  g_object_ref (callee->call);
+}
+
+static void
+on_callee_incoming_call (ConfabSession                *session,
+                         ConfabReceivedCallInvitation *invitation,
+                         Callee                       *callee)
+{
+  g_autoptr(ConfabStreamOptions) options = confab_stream_options_new ();
+  g_autoptr(GVariant) variant = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* the library reads its source from the environment as the stream is made */
+  g_setenv ("CONFAB_VIDEOSRC", BLUE, TRUE);
+  variant = confab_stream_options_to_variant (options);
+  callee->stream = confab_stream_new_local (variant, &error);
+  g_assert_no_error (error);
+  confab_received_call_invitation_accept_async (invitation, callee->stream, NULL, on_callee_accepted, callee);
+}
+
+static void
+test_call_screenshot (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autofree char *path = output_path ("confab-cli-call.png");
+  g_autofree char *uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (server), NULL);
+  g_autoptr(ConfabUserAgent) ua = confab_user_agent_new (uri);
+  g_autoptr(ConfabRegisterInformation) info = confab_register_information_new ();
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint32 *pixels = NULL;
+  g_auto(Run) run = { 0 };
+  Callee callee = { NULL, NULL, NULL };
+  const char *args[] = {
+    "--server", confab_test_server_get_url (server),
+    "--api-key", confab_test_server_get_api_key (server),
+    "--user-id", "carol",
+    "--call-video", "bob",
+    "--screenshot", path,
+    NULL
+  };
+  guint32 center;
+  int width;
+  int height;
+
+  confab_register_information_set_server_url (info, confab_test_server_get_url (server));
+  confab_register_information_set_user_id (info, "bob");
+  confab_user_agent_register_async (ua, info, NULL, on_callee_registered, &callee);
+  while (callee.session == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_connect (callee.session, "incoming-call", G_CALLBACK (on_callee_incoming_call), &callee);
+
+  g_unlink (path);
+  run_confab (&run, args);
+  g_assert_cmpint (run.status, ==, 0);
+  assert_png (path);
+  g_assert_nonnull (callee.call);
+
+  /* the middle of the window is bob's blue */
+  texture = gdk_texture_new_from_filename (path, &error);
+  g_assert_no_error (error);
+  width = gdk_texture_get_width (texture);
+  height = gdk_texture_get_height (texture);
+  pixels = g_new (guint32, (gsize) width * height);
+  gdk_texture_download (texture, (guchar *) pixels, (gsize) width * 4);
+  center = pixels[(gsize) (height / 2) * width + width / 2];
+  g_test_message ("centre pixel %08x", center);
+  g_assert_cmpuint ((center >> 16) & 0xff, <, 0x40);
+  g_assert_cmpuint ((center >> 8) & 0xff, <, 0x40);
+  g_assert_cmpuint (center & 0xff, >, 0xc0);
+
+  g_signal_handlers_disconnect_by_data (callee.session, &callee);
+  if (callee.stream != NULL)
+    confab_stream_release (callee.stream);
+  g_clear_object (&callee.stream);
+  g_clear_object (&callee.call);
+  g_clear_object (&callee.session);
 }
 
 int
@@ -216,6 +337,7 @@ main (int   argc,
   g_test_add_func ("/ui/cli/account-screenshot", test_account_screenshot);
   g_test_add_func ("/ui/cli/refused", test_refused);
   g_test_add_func ("/ui/cli/bad-options", test_bad_options);
+  g_test_add_func ("/ui/cli/call-screenshot", test_call_screenshot);
 
   return g_test_run ();
 }

@@ -423,6 +423,7 @@ _confab_call_on_media_send_sdp (ConfabCall *self,
   if (self->status != CONFAB_CALL_STATUS_ONGOING)
     return;
 
+  g_debug ("Call %s: sending an %s", self->id, type);
   request = confab_wire_object_new (CONFAB_WIRE_CALL_SDP, 0);
   json_object_set_string_member (request, "sdpType", type);
   json_object_set_string_member (request, "sdp", sdp);
@@ -591,6 +592,7 @@ _confab_call_handle_event (ConfabCall        *self,
       break;
 
     case CONFAB_WIRE_CALL_SDP:
+      g_debug ("Call %s: received an %s", self->id, json_object_get_string_member (object, "sdpType"));
       if (self->status == CONFAB_CALL_STATUS_ONGOING && self->engine != NULL)
         _confab_call_engine_take_sdp (self->engine,
                                      json_object_get_string_member (object, "sdpType"),

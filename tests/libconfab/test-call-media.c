@@ -1,0 +1,640 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-call-media.c: real calls with real media between two ConfabSessions through the
+ * real confab-server: each side sends its own solid colour and decodes the other's,
+ * audio flows both ways (stats), muting is seen and told, renegotiation adds video,
+ * an ICE restart keeps the call, recording makes a playable file, a stranger cannot
+ * signal into the call, a hang-up from either side ends both. */
+
+#define G_LOG_DOMAIN "test-call-media"
+
+#include "config.h"
+
+#include "confab-test-server.h"
+#include "confab-test-util.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/pbutils/pbutils.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#define RED   0xffff0000u
+#define BLUE  0xff0000ffu
+#define GREEN 0xff00ff00u
+
+/* frames seen by an appsink, written on a streaming thread */
+typedef struct
+{
+  GMutex      lock;
+  guint       n_frames;
+  guint       n_black;
+  guint8      rgb[3];
+  int         width;
+  GstElement *sink;
+} Frames;
+
+typedef struct
+{
+  ConfabTestServer *server;
+  char             *guest_uri;
+  ConfabSession    *alice;
+  ConfabSession    *bob;
+  ConfabCall       *alice_call;
+  ConfabCall       *bob_call;
+  GPtrArray        *alice_received;   /* ConfabStream */
+  GPtrArray        *bob_received;
+  guint             bob_updates;
+  ConfabCallStats   alice_stats;
+  ConfabCallStats   bob_stats;
+  guint             alice_n_stats;
+  guint             bob_n_stats;
+  ConfabReceivedCallInvitation *invitation;
+} Fixture;
+
+static GstFlowReturn
+on_new_sample (GstAppSink *appsink,
+               gpointer    user_data)
+{
+  Frames *frames = user_data;
+  g_autoptr(GstSample) sample = gst_app_sink_pull_sample (appsink);
+  GstBuffer *buffer;
+  GstCaps *caps;
+  GstVideoInfo info;
+  GstMapInfo map;
+
+  if (sample == NULL)
+    return GST_FLOW_OK;
+
+  buffer = gst_sample_get_buffer (sample);
+  caps = gst_sample_get_caps (sample);
+  if (caps == NULL || !gst_video_info_from_caps (&info, caps) || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return GST_FLOW_OK;
+
+  g_mutex_lock (&frames->lock);
+  {
+    gsize offset = (gsize) (GST_VIDEO_INFO_HEIGHT (&info) / 2) * GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) +
+                   (gsize) (GST_VIDEO_INFO_WIDTH (&info) / 2) * 4;
+
+    if (offset + 3 <= map.size)
+      {
+        memcpy (frames->rgb, map.data + offset, 3);
+        frames->n_frames++;
+        frames->width = GST_VIDEO_INFO_WIDTH (&info);
+        if (frames->rgb[0] < 40 && frames->rgb[1] < 40 && frames->rgb[2] < 40)
+          frames->n_black++;
+      }
+  }
+  g_mutex_unlock (&frames->lock);
+  gst_buffer_unmap (buffer, &map);
+
+  return GST_FLOW_OK;
+}
+
+static Frames *
+frames_attach (ConfabStream *stream)
+{
+  Frames *frames = g_new0 (Frames, 1);
+  GstAppSinkCallbacks callbacks;
+
+  memset (&callbacks, 0, sizeof callbacks);
+  callbacks.new_sample = on_new_sample;
+  g_mutex_init (&frames->lock);
+  frames->sink = gst_object_ref_sink (gst_element_factory_make ("appsink", NULL));
+  g_object_set (frames->sink, "sync", FALSE, "max-buffers", 2, "drop", TRUE, NULL);
+  gst_app_sink_set_callbacks (GST_APP_SINK (frames->sink), &callbacks, frames, NULL);
+  confab_stream_attach_video_sink (stream, frames->sink);
+  return frames;
+}
+
+static void
+frames_free (ConfabStream *stream,
+             Frames       *frames)
+{
+  confab_stream_detach_video_sink (stream, frames->sink);
+  gst_object_unref (frames->sink);
+  g_mutex_clear (&frames->lock);
+  g_free (frames);
+}
+
+static guint
+frames_count (Frames *frames)
+{
+  guint n;
+
+  g_mutex_lock (&frames->lock);
+  n = frames->n_frames;
+  g_mutex_unlock (&frames->lock);
+  return n;
+}
+
+/* Whether the last frame is mostly of @colour (0xAARRGGBB). */
+static gboolean
+frames_show (Frames  *frames,
+             guint32  colour)
+{
+  guint8 want[3] = { (colour >> 16) & 0xff, (colour >> 8) & 0xff, colour & 0xff };
+  gboolean match = TRUE;
+
+  g_mutex_lock (&frames->lock);
+  if (frames->n_frames == 0)
+    match = FALSE;
+  for (int i = 0; i < 3 && match; i++)
+    match = ABS ((int) frames->rgb[i] - (int) want[i]) < 60;
+  g_mutex_unlock (&frames->lock);
+
+  return match;
+}
+
+static guint
+frames_black (Frames *frames)
+{
+  guint n;
+
+  g_mutex_lock (&frames->lock);
+  n = frames->n_black;
+  g_mutex_unlock (&frames->lock);
+  return n;
+}
+
+static gboolean
+on_wait_timeout (gpointer user_data)
+{
+  g_error ("still waiting for %s", (const char *) user_data);
+  return G_SOURCE_REMOVE;
+}
+
+#define WAIT_UNTIL(condition) \
+  G_STMT_START { \
+    guint timeout_id_ = g_timeout_add_seconds (30, on_wait_timeout, (gpointer) #condition); \
+    while (!(condition)) \
+      g_main_context_iteration (NULL, TRUE); \
+    g_source_remove (timeout_id_); \
+  } G_STMT_END
+
+static gboolean
+on_colour_timeout (gpointer user_data)
+{
+  Frames *frames = user_data;
+
+  g_error ("still waiting for a colour: %u frames, the last %02x%02x%02x",
+           frames->n_frames, frames->rgb[0], frames->rgb[1], frames->rgb[2]);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_colour (Frames  *frames,
+             guint32  colour)
+{
+  guint timeout_id = g_timeout_add_seconds (30, on_colour_timeout, frames);
+
+  while (!(frames_count (frames) > 5 && frames_show (frames, colour)))
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (timeout_id);
+}
+
+static void
+on_done (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* A local stream showing one solid colour (CONFAB_VIDEOSRC), small to spare the CPU. */
+static ConfabStream *
+make_stream_full (ConfabSession *session,
+                  gboolean       audio,
+                  gboolean       video,
+                  guint32        colour)
+{
+  g_autoptr(ConfabStreamOptions) options = confab_stream_options_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *source = g_strdup_printf ("videotestsrc is-live=true pattern=solid-color foreground-color=0x%08x",
+                                             colour);
+  ConfabStream *stream;
+
+  g_setenv ("CONFAB_VIDEOSRC", source, TRUE);
+  confab_stream_options_set_audio (options, audio);
+  confab_stream_options_set_video (options, video);
+  confab_stream_options_set_video_format (options, 320, 240, 15);
+  confab_stream_create_async (session, options, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  stream = confab_stream_create_finish (session, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stream);
+  g_assert_false (confab_stream_get_is_remote (stream));
+  g_assert_cmpint (confab_stream_get_has_video (stream), ==, video);
+  return stream;
+}
+
+static ConfabStream *
+make_stream (ConfabSession *session,
+             gboolean       video,
+             guint32        colour)
+{
+  return make_stream_full (session, TRUE, video, colour);
+}
+
+static void
+on_stream_added (ConfabCall   *call,
+                 ConfabStream *stream,
+                 GPtrArray    *received)
+{
+  g_assert_true (confab_stream_get_is_remote (stream));
+  g_ptr_array_add (received, g_object_ref (stream));
+}
+
+static void
+on_remote_stream_updated (ConfabCall   *call,
+                          ConfabStream *stream,
+                          Fixture      *fixture)
+{
+  fixture->bob_updates++;
+}
+
+static void
+on_stats_update (ConfabCall      *call,
+                 ConfabCallStats *stats,
+                 Fixture         *fixture)
+{
+  if (call == fixture->alice_call)
+    {
+      fixture->alice_stats = *stats;
+      fixture->alice_n_stats++;
+    }
+  else
+    {
+      fixture->bob_stats = *stats;
+      fixture->bob_n_stats++;
+    }
+}
+
+static void
+on_incoming_call (ConfabSession                *session,
+                  ConfabReceivedCallInvitation *invitation,
+                  Fixture                      *fixture)
+{
+  g_set_object (&fixture->invitation, invitation);
+}
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->server = confab_test_server_new (NULL);
+  fixture->guest_uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (fixture->server), NULL);
+  fixture->alice = test_register (confab_test_server_get_url (fixture->server), fixture->guest_uri,
+                                  NULL, "alice", "Alice", &error);
+  g_assert_no_error (error);
+  fixture->bob = test_register (confab_test_server_get_url (fixture->server), fixture->guest_uri,
+                                NULL, "bob", "Bob", &error);
+  g_assert_no_error (error);
+  fixture->alice_received = g_ptr_array_new_with_free_func (g_object_unref);
+  fixture->bob_received = g_ptr_array_new_with_free_func (g_object_unref);
+  g_signal_connect (fixture->bob, "incoming-call", G_CALLBACK (on_incoming_call), fixture);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  if (fixture->alice_call != NULL)
+    g_signal_handlers_disconnect_by_data (fixture->alice_call, fixture->alice_received);
+  if (fixture->bob_call != NULL)
+    g_signal_handlers_disconnect_by_data (fixture->bob_call, fixture->bob_received);
+  if (fixture->alice_call != NULL)
+    g_signal_handlers_disconnect_by_data (fixture->alice_call, fixture);
+  if (fixture->bob_call != NULL)
+    g_signal_handlers_disconnect_by_data (fixture->bob_call, fixture);
+  g_signal_handlers_disconnect_by_data (fixture->bob, fixture);
+  test_disconnect (fixture->alice);
+  test_disconnect (fixture->bob);
+  g_clear_object (&fixture->invitation);
+  g_clear_object (&fixture->alice);
+  g_clear_object (&fixture->bob);
+  g_ptr_array_unref (fixture->alice_received);
+  g_ptr_array_unref (fixture->bob_received);
+  g_clear_pointer (&fixture->server, confab_test_server_free);
+  g_free (fixture->guest_uri);
+}
+
+/* alice calls bob with her stream, bob answers with his; both receive a stream */
+static void
+connect_call (Fixture         *fixture,
+              ConfabStream    *alice_stream,
+              ConfabStream    *bob_stream,
+              ConfabCallMedia  media)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  fixture->alice_call = confab_contact_call (confab_session_get_or_create_contact (fixture->alice, "bob"),
+                                             alice_stream, media, &error);
+  g_assert_no_error (error);
+  g_signal_connect (fixture->alice_call, "stream-added", G_CALLBACK (on_stream_added), fixture->alice_received);
+  g_signal_connect (fixture->alice_call, "stats-update", G_CALLBACK (on_stats_update), fixture);
+
+  WAIT_UNTIL (fixture->invitation != NULL);
+  confab_received_call_invitation_accept_async (fixture->invitation, bob_stream, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  fixture->bob_call = confab_received_call_invitation_accept_finish (fixture->invitation, result, &error);
+  g_assert_no_error (error);
+  g_signal_connect (fixture->bob_call, "stream-added", G_CALLBACK (on_stream_added), fixture->bob_received);
+  g_signal_connect (fixture->bob_call, "remote-stream-updated", G_CALLBACK (on_remote_stream_updated), fixture);
+  g_signal_connect (fixture->bob_call, "stats-update", G_CALLBACK (on_stats_update), fixture);
+
+  WAIT_UNTIL (confab_call_get_status (fixture->alice_call) == CONFAB_CALL_STATUS_ONGOING);
+  WAIT_UNTIL ((alice_stream == NULL || fixture->bob_received->len > 0) &&
+              (bob_stream == NULL || fixture->alice_received->len > 0));
+}
+
+static void
+hang_up_and_check (Fixture    *fixture,
+                   ConfabCall *from)
+{
+  confab_call_hang_up (from);
+  WAIT_UNTIL (confab_call_get_status (fixture->alice_call) == CONFAB_CALL_STATUS_ENDED &&
+              confab_call_get_status (fixture->bob_call) == CONFAB_CALL_STATUS_ENDED);
+  g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (fixture->alice)), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (fixture->bob)), ==, 0);
+}
+
+static void
+test_video_call (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
+  g_autoptr(ConfabStream) blue = make_stream (fixture->bob, TRUE, BLUE);
+  Frames *at_alice, *at_bob;
+  guint seen;
+
+  confab_session_set_call_stats_monitoring_enabled (fixture->alice, TRUE, 300);
+  confab_session_set_call_stats_monitoring_enabled (fixture->bob, TRUE, 300);
+  confab_session_set_quality_evaluating_enabled (fixture->bob, TRUE);
+  connect_call (fixture, red, blue, CONFAB_CALL_MEDIA_VIDEO);
+
+  /* each side decodes the other's colour */
+  at_alice = frames_attach (g_ptr_array_index (fixture->alice_received, 0));
+  at_bob = frames_attach (g_ptr_array_index (fixture->bob_received, 0));
+  wait_colour (at_alice, BLUE);
+  wait_colour (at_bob, RED);
+  g_assert_cmpint (at_bob->width, ==, 320);
+
+  /* audio flows both ways, and the numbers are plausible */
+  WAIT_UNTIL (fixture->alice_stats.audio_received.bitrate > 0 && fixture->bob_stats.audio_received.bitrate > 0 &&
+              fixture->bob_stats.audio_sent.bitrate > 0 && fixture->bob_stats.video_received.width > 0);
+  g_assert_cmpuint (fixture->bob_stats.video_received.width, ==, 320);
+  g_assert_cmpuint (fixture->bob_stats.video_received.height, ==, 240);
+  g_assert_cmpuint (fixture->alice_stats.audio_received.bitrate, <, 1000000);
+  g_assert_cmpfloat (fixture->bob_stats.rtt, >=, 0.0);
+  g_assert_cmpfloat (fixture->bob_stats.rtt, <, 1.0);
+  g_assert_cmpfloat (fixture->bob_stats.video_received.packet_loss, <=, 1.0);
+  /* only bob evaluates quality */
+  g_assert_cmpfloat (fixture->alice_stats.mos, ==, 0.0);
+  WAIT_UNTIL (fixture->bob_stats.quality != CONFAB_CALL_QUALITY_UNKNOWN);
+  g_assert_cmpfloat (fixture->bob_stats.mos, >=, 1.0);
+  g_assert_cmpfloat (fixture->bob_stats.mos, <=, 4.5);
+  g_assert_cmpint (confab_call_get_quality (fixture->bob_call), ==, fixture->bob_stats.quality);
+
+  /* alice stops her camera: bob is told, and her frames stop or turn black */
+  fixture->bob_updates = 0;
+  confab_call_set_video_enabled (fixture->alice_call, FALSE);
+  WAIT_UNTIL (fixture->bob_updates > 0);
+  g_assert_false (confab_stream_get_video_enabled (g_ptr_array_index (fixture->bob_received, 0)));
+  seen = frames_count (at_bob);
+  for (;;)
+    {
+      guint before = frames_count (at_bob);
+
+      if (frames_black (at_bob) > 0)
+        break;
+      test_spin (1500);
+      if (frames_count (at_bob) == before && before >= seen)
+        break;
+    }
+
+  /* and back */
+  fixture->bob_updates = 0;
+  confab_call_set_video_enabled (fixture->alice_call, TRUE);
+  WAIT_UNTIL (fixture->bob_updates > 0);
+  g_assert_true (confab_stream_get_video_enabled (g_ptr_array_index (fixture->bob_received, 0)));
+
+  frames_free (g_ptr_array_index (fixture->alice_received, 0), at_alice);
+  frames_free (g_ptr_array_index (fixture->bob_received, 0), at_bob);
+
+  /* the callee hangs up: both end */
+  hang_up_and_check (fixture, fixture->bob_call);
+  confab_stream_release (red);
+  confab_stream_release (blue);
+}
+
+static void
+test_add_video (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(ConfabStream) green = NULL;
+  g_autoptr(ConfabStream) bob_audio = make_stream (fixture->bob, FALSE, BLUE);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabStream *received;
+  Frames *at_bob;
+
+  /* an audio call: alice publishes the default microphone */
+  connect_call (fixture, NULL, bob_audio, CONFAB_CALL_MEDIA_AUDIO);
+  WAIT_UNTIL (fixture->bob_received->len > 0);
+  received = g_ptr_array_index (fixture->bob_received, 0);
+  g_assert_false (confab_stream_get_has_video (received));
+
+  /* she adds her camera: the call renegotiates and bob sees green */
+  green = make_stream_full (fixture->alice, FALSE, TRUE, GREEN);
+  confab_call_add_stream_async (fixture->alice_call, green, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_add_stream_finish (fixture->alice_call, result, &error));
+  g_assert_no_error (error);
+
+  WAIT_UNTIL (fixture->bob_received->len > 0 &&
+              confab_stream_get_has_video (g_ptr_array_index (fixture->bob_received, fixture->bob_received->len - 1)));
+  received = g_ptr_array_index (fixture->bob_received, fixture->bob_received->len - 1);
+  at_bob = frames_attach (received);
+  wait_colour (at_bob, GREEN);
+  g_assert_cmpint (confab_call_get_status (fixture->bob_call), ==, CONFAB_CALL_STATUS_ONGOING);
+  frames_free (received, at_bob);
+
+  hang_up_and_check (fixture, fixture->alice_call);
+  confab_stream_release (green);
+  confab_stream_release (bob_audio);
+}
+
+static void
+test_ice_restart (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
+  Frames *at_bob;
+  guint before;
+
+  connect_call (fixture, red, NULL, CONFAB_CALL_MEDIA_VIDEO);
+  at_bob = frames_attach (g_ptr_array_index (fixture->bob_received, 0));
+  wait_colour (at_bob, RED);
+
+  confab_call_restart_ice (fixture->alice_call);
+  before = frames_count (at_bob);
+  WAIT_UNTIL (frames_count (at_bob) > before + 30);
+  g_assert_cmpint (confab_call_get_status (fixture->alice_call), ==, CONFAB_CALL_STATUS_ONGOING);
+  g_assert_cmpint (confab_call_get_status (fixture->bob_call), ==, CONFAB_CALL_STATUS_ONGOING);
+  g_assert_true (frames_show (at_bob, RED));
+
+  frames_free (g_ptr_array_index (fixture->bob_received, 0), at_bob);
+  hang_up_and_check (fixture, fixture->alice_call);
+  confab_stream_release (red);
+}
+
+static void
+test_recording (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
+  g_autoptr(ConfabRecordInformation) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GstDiscoverer) discoverer = NULL;
+  g_autoptr(GstDiscovererInfo) discovered = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("confab-record-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "call.webm", NULL);
+  g_autofree char *uri = NULL;
+  Frames *at_bob;
+
+  connect_call (fixture, red, NULL, CONFAB_CALL_MEDIA_VIDEO);
+  at_bob = frames_attach (g_ptr_array_index (fixture->bob_received, 0));
+
+  /* nothing to record into: a clear error, nothing started */
+  g_assert_false (confab_call_start_recording (fixture->alice_call, CONFAB_RECORD_MODE_AUDIO_VIDEO, "", &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_BAD_PARAMETER);
+  g_clear_error (&error);
+
+  g_assert_true (confab_call_start_recording (fixture->alice_call, CONFAB_RECORD_MODE_AUDIO_VIDEO, path, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (frames_count (at_bob) > 20);
+  info = confab_call_stop_recording (fixture->alice_call, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (info);
+  g_assert_cmpstr (confab_record_information_get_path (info), ==, path);
+  g_assert_cmpuint (confab_record_information_get_duration (info), >, 0);
+
+  /* what gst-discoverer-1.0 would say */
+  discoverer = gst_discoverer_new (10 * GST_SECOND, &error);
+  g_assert_no_error (error);
+  uri = gst_filename_to_uri (path, &error);
+  discovered = gst_discoverer_discover_uri (discoverer, uri, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gst_discoverer_info_get_result (discovered), ==, GST_DISCOVERER_OK);
+  g_assert_cmpuint (gst_discoverer_info_get_duration (discovered), >, 0);
+
+  frames_free (g_ptr_array_index (fixture->bob_received, 0), at_bob);
+  hang_up_and_check (fixture, fixture->alice_call);
+  confab_stream_release (red);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A third client speaking raw protocol sends SDP for someone else's call. */
+typedef struct
+{
+  GPtrArray *frames;
+} Raw;
+
+static void
+on_raw_message (SoupWebsocketConnection *websocket,
+                gint                     type,
+                GBytes                  *bytes,
+                Raw                     *raw)
+{
+  gsize length;
+  const char *data = g_bytes_get_data (bytes, &length);
+
+  g_ptr_array_add (raw->frames, g_strndup (data, length));
+}
+
+static gboolean
+raw_has (Raw        *raw,
+         const char *needle)
+{
+  for (guint i = 0; i < raw->frames->len; i++)
+    if (strstr (g_ptr_array_index (raw->frames, i), needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_stranger (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
+  g_autoptr(SoupSession) soup = soup_session_new ();
+  g_autoptr(SoupMessage) message = soup_message_new ("GET", confab_test_server_get_url (fixture->server));
+  g_autoptr(SoupWebsocketConnection) websocket = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *register_frame = NULL;
+  g_autofree char *sdp_frame = NULL;
+  Raw raw = { g_ptr_array_new_with_free_func (g_free) };
+  Frames *at_bob;
+  guint before;
+
+  connect_call (fixture, red, NULL, CONFAB_CALL_MEDIA_VIDEO);
+  at_bob = frames_attach (g_ptr_array_index (fixture->bob_received, 0));
+  WAIT_UNTIL (frames_count (at_bob) > 5);
+
+  soup_session_websocket_connect_async (soup, message, NULL, NULL, G_PRIORITY_DEFAULT, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  websocket = soup_session_websocket_connect_finish (soup, result, &error);
+  g_assert_no_error (error);
+  g_signal_connect (websocket, "message", G_CALLBACK (on_raw_message), &raw);
+  soup_websocket_connection_send_text (websocket, "{\"type\":\"hello\",\"versions\":[1]}");
+  register_frame = g_strdup_printf ("{\"type\":\"register\",\"id\":1,\"uri\":\"%s\",\"userId\":\"mallory\"}",
+                                    fixture->guest_uri);
+  soup_websocket_connection_send_text (websocket, register_frame);
+  WAIT_UNTIL (raw_has (&raw, "\"re\":1"));
+  sdp_frame = g_strdup_printf ("{\"type\":\"callSdp\",\"id\":2,\"callId\":\"%s\",\"sdpType\":\"offer\","
+                               "\"sdp\":\"v=0\\r\\n\"}", confab_call_get_id (fixture->alice_call));
+  soup_websocket_connection_send_text (websocket, sdp_frame);
+  WAIT_UNTIL (raw_has (&raw, "\"re\":2"));
+  g_assert_true (raw_has (&raw, "\"code\":\"NOT_FOUND\""));
+
+  /* the call goes on */
+  before = frames_count (at_bob);
+  WAIT_UNTIL (frames_count (at_bob) > before + 10);
+  g_assert_cmpint (confab_call_get_status (fixture->alice_call), ==, CONFAB_CALL_STATUS_ONGOING);
+  g_assert_cmpint (confab_call_get_status (fixture->bob_call), ==, CONFAB_CALL_STATUS_ONGOING);
+
+  g_signal_handlers_disconnect_by_data (websocket, &raw);
+  soup_websocket_connection_close (websocket, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  g_ptr_array_unref (raw.frames);
+  frames_free (g_ptr_array_index (fixture->bob_received, 0), at_bob);
+  hang_up_and_check (fixture, fixture->alice_call);
+  confab_stream_release (red);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/libconfab/call-media/video-both-ways", Fixture, NULL, fixture_setup, test_video_call, fixture_teardown);
+  g_test_add ("/libconfab/call-media/add-video", Fixture, NULL, fixture_setup, test_add_video, fixture_teardown);
+  g_test_add ("/libconfab/call-media/ice-restart", Fixture, NULL, fixture_setup, test_ice_restart, fixture_teardown);
+  g_test_add ("/libconfab/call-media/recording", Fixture, NULL, fixture_setup, test_recording, fixture_teardown);
+  g_test_add ("/libconfab/call-media/stranger", Fixture, NULL, fixture_setup, test_stranger, fixture_teardown);
+
+  status = g_test_run ();
+  gst_deinit ();
+  return status;
+}

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "confab-account-set.h"
 #include "confab-accounts.h"
 #include "confab-hub.h"
 #include "confab-hub-call.h"
@@ -20,6 +21,7 @@ struct _ConfabHub
 {
   const ConfabServerConfig *config;
   ConfabStorage            *storage;
+  ConfabAccountSet         *accounts;   /* every account's login, kept current */
 
   GHashTable *users;          /* id → ConfabHubUser (owned) */
   GHashTable *tokens;         /* resume token → ConfabHubSession (borrowed) */
@@ -674,6 +676,8 @@ on_guest_id_checked (GObject      *source,
   g_autofree char *hash = NULL;
 
   hash = confab_storage_lookup_account_finish (CONFAB_STORAGE (source), result, &error);
+  if (error == NULL)
+    confab_account_set_note (data->hub->accounts, data->user_id, hash != NULL);
   if (!register_still_wanted (data))
     return;
 
@@ -716,6 +720,8 @@ on_account_looked_up (GObject      *source,
   g_autofree char *hash = NULL;
 
   hash = confab_storage_lookup_account_finish (CONFAB_STORAGE (source), result, &error);
+  if (error == NULL)
+    confab_account_set_note (data->hub->accounts, data->user_id, hash != NULL);
   if (!register_still_wanted (data))
     return;
 
@@ -821,6 +827,24 @@ handle_register (ConfabHub           *self,
         }
 
       data->user_id = g_strdup (user_id);
+
+      /* The set answers without a storage round trip when it knows it is current;
+       * a guest never takes an account's id either way. */
+      switch (confab_account_set_lookup (self->accounts, user_id))
+        {
+        case CONFAB_ACCOUNT_YES:
+          register_failed (data, CONFAB_WIRE_ERROR_NOT_ALLOWED, "userId", "this user id is taken");
+          return;
+
+        case CONFAB_ACCOUNT_NO:
+          complete_register (data);
+          return;
+
+        case CONFAB_ACCOUNT_UNSURE:
+        default:
+          break;
+        }
+
       confab_storage_lookup_account_async (self->storage, user_id, on_guest_id_checked,
                                            g_steal_pointer (&data));
       return;
@@ -1224,8 +1248,11 @@ handle_send (ConfabHub           *self,
       return;
     }
 
+  /* Kept for an account without a session; for an id nobody holds, only if it may be
+   * an account (the storage decides when the set is unsure). */
   if (message->type == CONFAB_WIRE_CONTACT_MESSAGE &&
-      (recipient == NULL || recipient->is_account))
+      (recipient != NULL ? recipient->is_account
+                         : confab_account_set_lookup (self->accounts, to) != CONFAB_ACCOUNT_NO))
     {
       StoreData *data = g_new0 (StoreData, 1);
 
@@ -1681,6 +1708,7 @@ confab_hub_new (const ConfabServerConfig *config,
 
   self->config = config;
   self->storage = g_object_ref (storage);
+  self->accounts = confab_account_set_new (storage);
   self->users = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify) confab_hub_user_free);
   self->tokens = g_hash_table_new (g_str_hash, g_str_equal);
@@ -1727,6 +1755,7 @@ confab_hub_free (ConfabHub *self)
   g_hash_table_unref (self->tokens);
   g_hash_table_unref (self->users);
   g_string_free (self->buf, TRUE);
+  confab_account_set_unref (self->accounts);
   g_object_unref (self->storage);
   g_free (self);
 }

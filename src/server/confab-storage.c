@@ -9,6 +9,9 @@
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_BATCH 512
 #define SCHEMA_VERSION 1
@@ -76,6 +79,7 @@ struct _ConfabStorage
   GObject parent_instance;
 
   GMainContext *context;  /* where the tasks were made and their callbacks run */
+  char         *stamp_path;
   sqlite3      *db;
   sqlite3_stmt *stmts[N_STMTS];
   GAsyncQueue  *queue;
@@ -368,6 +372,23 @@ run_op (ConfabStorage *self,
     }
 }
 
+/* After a commit that changed accounts: a new stamp file (written aside and renamed,
+ * so it is a new inode with new times), for servers running on this data directory
+ * in other processes to notice. See confab_storage_get_accounts_stamp(). */
+static void
+touch_accounts_stamp (ConfabStorage *self)
+{
+  static guint counter;
+  g_autofree char *contents = g_strdup_printf ("%" G_GINT64_FORMAT " %d %u\n", g_get_real_time (),
+                                               (int) getpid (), ++counter);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_set_contents_full (self->stamp_path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                                 0600, &error))
+    g_message ("cannot write %s: %s (a running server may not see this account change)",
+               self->stamp_path, error->message);
+}
+
 /* On the worker: what needs no task is finished here. Returns whether @op still has
  * a task to return (done on the tasks' context, see return_batch()). */
 static gboolean
@@ -469,6 +490,17 @@ storage_thread (gpointer data)
         }
       (void) any_write;
 
+      for (guint i = 0; i < batch->len; i++)
+        {
+          StorageOp *item = g_ptr_array_index (batch, i);
+
+          if ((item->kind == OP_ADD || item->kind == OP_REMOVE) && item->error == NULL)
+            {
+              touch_accounts_stamp (self);
+              break;
+            }
+        }
+
       {
         GPtrArray *returned = NULL;
 
@@ -535,6 +567,7 @@ confab_storage_finalize (GObject *object)
     sqlite3_close (self->db);
   g_clear_pointer (&self->queue, g_async_queue_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->stamp_path);
 
   G_OBJECT_CLASS (confab_storage_parent_class)->finalize (object);
 }
@@ -593,6 +626,7 @@ confab_storage_new (const char  *data_dir,
     }
 
   path = g_build_filename (data_dir, "confab.db", NULL);
+  self->stamp_path = g_build_filename (data_dir, "accounts.stamp", NULL);
   if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
     {
@@ -830,4 +864,30 @@ confab_storage_flush (ConfabStorage *self)
 
   g_mutex_clear (&mutex);
   g_cond_clear (&cond);
+}
+
+void
+confab_storage_get_accounts_stamp (ConfabStorage       *self,
+                                   ConfabAccountsStamp *stamp)
+{
+  struct stat info;
+
+  memset (stamp, 0, sizeof *stamp);
+  if (stat (self->stamp_path, &info) != 0)
+    return;  /* no account ever changed here by this version: all zero */
+
+  stamp->exists = TRUE;
+  stamp->device = (guint64) info.st_dev;
+  stamp->inode = (guint64) info.st_ino;
+  stamp->size = (gint64) info.st_size;
+  stamp->mtime_ns = (gint64) info.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + info.st_mtim.tv_nsec;
+  stamp->ctime_ns = (gint64) info.st_ctim.tv_sec * G_GINT64_CONSTANT (1000000000) + info.st_ctim.tv_nsec;
+}
+
+gboolean
+confab_accounts_stamp_equal (const ConfabAccountsStamp *a,
+                             const ConfabAccountsStamp *b)
+{
+  return a->exists == b->exists && a->device == b->device && a->inode == b->inode &&
+         a->size == b->size && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
 }

@@ -92,6 +92,29 @@ char         **confab_storage_list_accounts_finish  (ConfabStorage        *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
 
+/**
+ * ConfabAccountsStamp:
+ *
+ * Identifies the last change to the accounts of a data directory, by whichever
+ * process made it (every add and remove, once committed, replaces the file
+ * `accounts.stamp` beside the database). Two stamps that differ mean the accounts
+ * may have changed in between.
+ */
+typedef struct {
+  gboolean exists;
+  guint64  device;
+  guint64  inode;
+  gint64   size;
+  gint64   mtime_ns;
+  gint64   ctime_ns;
+} ConfabAccountsStamp;
+
+/* The current stamp: one stat(), no storage round trip; any thread. */
+void           confab_storage_get_accounts_stamp    (ConfabStorage        *self,
+                                                     ConfabAccountsStamp  *stamp);
+gboolean       confab_accounts_stamp_equal          (const ConfabAccountsStamp *a,
+                                                     const ConfabAccountsStamp *b);
+
 /* Blocks until every operation queued so far has been executed and committed. Their
  * callbacks are still dispatched later, by the main context. */
 void           confab_storage_flush                 (ConfabStorage        *self);

@@ -3,8 +3,10 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
+#include "confab-account-set.h"
 #include "confab-hub-event.h"
 #include "confab-json-writer.h"
 #include "confab-rate-limiter.h"
@@ -448,6 +450,125 @@ test_out_buffer_pool (void)
   g_assert_null (pool.kept);
 }
 
+/* account set */
+
+static void
+on_edit_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (confab_storage_edit_finish (CONFAB_STORAGE (source), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+iterate_until (gboolean *flag)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!*flag)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* Adds or removes an account through its own storage, as `confab-server user` does
+ * from another process. */
+static void
+edit_elsewhere (const char *dir,
+                const char *login,
+                gboolean    add)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStorage) other = confab_storage_new (dir, &error);
+  gboolean done = FALSE;
+
+  g_assert_no_error (error);
+  if (add)
+    confab_storage_add_account_async (other, login, "not-a-real-hash", on_edit_done, &done);
+  else
+    confab_storage_remove_account_async (other, login, on_edit_done, &done);
+  iterate_until (&done);
+}
+
+static void
+wait_loaded (ConfabAccountSet *set)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!confab_account_set_is_loaded (set))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+test_account_set (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("confab-accounts-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  ConfabStorage *storage;
+  ConfabAccountSet *set;
+  ConfabAccountsStamp before, after;
+
+  storage = confab_storage_new (dir, &error);
+  g_assert_no_error (error);
+  confab_storage_get_accounts_stamp (storage, &before);
+  g_assert_false (before.exists);
+
+  edit_elsewhere (dir, "amy", TRUE);
+  confab_storage_get_accounts_stamp (storage, &after);
+  g_assert_true (after.exists);
+  g_assert_false (confab_accounts_stamp_equal (&before, &after));
+
+  /* Unsure until loaded, then certain both ways. */
+  set = confab_account_set_new (storage);
+  g_assert_cmpint (confab_account_set_lookup (set, "amy"), ==, CONFAB_ACCOUNT_UNSURE);
+  wait_loaded (set);
+  g_assert_cmpint (confab_account_set_lookup (set, "amy"), ==, CONFAB_ACCOUNT_YES);
+  g_assert_cmpint (confab_account_set_lookup (set, "zed"), ==, CONFAB_ACCOUNT_NO);
+
+  /* Another process adds one: the set does not claim to know until it reloaded. */
+  edit_elsewhere (dir, "zed", TRUE);
+  g_assert_cmpint (confab_account_set_lookup (set, "zed"), ==, CONFAB_ACCOUNT_UNSURE);
+  g_assert_cmpint (confab_account_set_lookup (set, "amy"), ==, CONFAB_ACCOUNT_UNSURE);
+  wait_loaded (set);
+  g_assert_cmpint (confab_account_set_lookup (set, "zed"), ==, CONFAB_ACCOUNT_YES);
+
+  /* ... and removes one. */
+  edit_elsewhere (dir, "amy", FALSE);
+  g_assert_cmpint (confab_account_set_lookup (set, "amy"), ==, CONFAB_ACCOUNT_UNSURE);
+  wait_loaded (set);
+  g_assert_cmpint (confab_account_set_lookup (set, "amy"), ==, CONFAB_ACCOUNT_NO);
+  g_assert_cmpint (confab_account_set_lookup (set, "zed"), ==, CONFAB_ACCOUNT_YES);
+
+  /* Storage results keep it in step. */
+  confab_account_set_note (set, "kim", TRUE);
+  g_assert_cmpint (confab_account_set_lookup (set, "kim"), ==, CONFAB_ACCOUNT_YES);
+  confab_account_set_note (set, "kim", FALSE);
+  g_assert_cmpint (confab_account_set_lookup (set, "kim"), ==, CONFAB_ACCOUNT_NO);
+
+  confab_account_set_unref (set);
+  confab_storage_flush (storage);
+  g_object_unref (storage);
+
+  for (const char *const *name = (const char *const[]) { "confab.db", "confab.db-wal", "confab.db-shm",
+                                                          "accounts.stamp", NULL };
+       *name != NULL; name++)
+    {
+      g_autofree char *path = g_build_filename (dir, *name, NULL);
+
+      g_unlink (path);
+    }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -467,6 +588,7 @@ main (int    argc,
   g_test_add_func ("/server-unit/config/layers", test_config_layers);
   g_test_add_func ("/server-unit/out-buffer/frames", test_out_buffer_frames);
   g_test_add_func ("/server-unit/out-buffer/pool", test_out_buffer_pool);
+  g_test_add_func ("/server-unit/account-set", test_account_set);
 
   return g_test_run ();
 }

@@ -322,6 +322,94 @@ test_register_account (void)
   assert_round_trip (client, guest, 2);
 }
 
+/* A guest never gets an account's id, however the account came and went (the
+ * server keeps the logins in memory and notices changes made by `user add/remove`,
+ * which runs in another process). */
+static void
+try_guest_id (TestClient       *client,
+              ConfabTestServer *server,
+              const char       *user_id,
+              const char       *expected_error)
+{
+  g_autofree char *members = g_strdup_printf ("\"uri\":\"apiKey:%s\",\"userId\":\"%s\"",
+                                              confab_test_server_get_api_key (server), user_id);
+  gint64 id = test_client_request (client, "register", members);
+
+  if (expected_error != NULL)
+    {
+      g_autoptr(JsonObject) error = test_client_expect_error (client, id, expected_error);
+
+      g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, "userId");
+    }
+  else
+    {
+      g_autoptr(JsonObject) result = test_client_expect (client, "result");
+      JsonObject *data = json_object_get_object_member (result, "data");
+
+      g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+      g_assert_cmpstr (json_object_get_string_member (data, "userId"), ==, user_id);
+      g_assert_cmpstr (json_object_get_string_member (data, "kind"), ==, "guest");
+    }
+}
+
+static void
+test_register_guest_vs_accounts (void)
+{
+  g_autoptr(ConfabTestServer) server = NULL;
+  g_autoptr(TestClient) first = NULL;
+  g_autoptr(TestClient) second = NULL;
+  g_autoptr(TestClient) third = NULL;
+  g_autoptr(TestClient) sender = NULL;
+  g_autoptr(JsonObject) w1 = NULL;
+  g_autoptr(JsonObject) w2 = NULL;
+  g_autoptr(JsonObject) w3 = NULL;
+  g_autoptr(JsonObject) s = NULL;
+
+  server = confab_test_server_new (NULL);
+
+  /* An account made while the server runs, never signed in. */
+  confab_test_server_add_user (server, "lee", "pw lee");
+  first = test_client_connect (server);
+  w1 = test_client_hello (first);
+  try_guest_id (first, server, "lee", "NOT_ALLOWED");
+  try_guest_id (first, server, "lee", "NOT_ALLOWED");
+
+  /* A message to it is kept for it; to an id that is nobody's, NOT_FOUND. */
+  sender = test_client_connect (server);
+  s = test_client_register_guest (sender, server, "sender");
+  {
+    g_autoptr(JsonObject) result = test_client_message (sender, "lee", UUID_A, "for later");
+    g_autofree char *members = g_strdup_printf ("\"to\":\"nobody\",\"uuid\":\"%s\",\"text\":\"hi\"", UUID_B);
+    g_autoptr(JsonObject) error = NULL;
+    gint64 id;
+
+    g_assert_cmpstr (json_object_get_string_member (result, "delivered"), ==, "stored");
+    id = test_client_request (sender, "contactMessage", members);
+    error = test_client_expect_error (sender, id, "NOT_FOUND");
+    g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, "to");
+  }
+
+  /* Removed: the id is free again. */
+  {
+    const char *args[] = { "user", "remove", "lee", "--data-dir",
+                           confab_test_server_get_data_dir (server), NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    g_assert_cmpint (run_binary (args, NULL, &out, &err), ==, 0);
+  }
+  second = test_client_connect (server);
+  w2 = test_client_hello (second);
+  try_guest_id (second, server, "lee", NULL);
+
+  /* Added again while a guest holds it: the guest keeps it, nobody else gets it. */
+  confab_test_server_add_user (server, "lee", "pw lee 2");
+  third = test_client_connect (server);
+  w3 = test_client_hello (third);
+  try_guest_id (third, server, "lee", "NOT_ALLOWED");
+  try_guest_id (third, server, "mae", NULL);
+}
+
 /* routing */
 
 static void
@@ -1131,6 +1219,7 @@ test_user_admin (void)
   g_autofree char *db = g_build_filename (dir, "confab.db", NULL);
   g_autofree char *wal = g_build_filename (dir, "confab.db-wal", NULL);
   g_autofree char *shm = g_build_filename (dir, "confab.db-shm", NULL);
+  g_autofree char *stamp = g_build_filename (dir, "accounts.stamp", NULL);
 
   {
     const char *args[] = { "user", "add", "henry", "--data-dir", dir, NULL };
@@ -1188,10 +1277,13 @@ test_user_admin (void)
     g_clear_pointer (&err, g_free);
   }
 
+  /* Each add and remove left a stamp for running servers to notice. */
+  g_assert_true (g_file_test (stamp, G_FILE_TEST_IS_REGULAR));
+  g_unlink (stamp);
   g_unlink (wal);
   g_unlink (shm);
   g_unlink (db);
-  g_rmdir (dir);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
 static void
@@ -1436,6 +1528,7 @@ main (int    argc,
   g_test_add_func ("/server/ice-servers", test_ice_servers);
   g_test_add_func ("/server/register/guest", test_register_guest);
   g_test_add_func ("/server/register/account", test_register_account);
+  g_test_add_func ("/server/register/guest-vs-accounts", test_register_guest_vs_accounts);
   g_test_add_func ("/server/routing", test_routing);
   g_test_add_func ("/server/offline", test_offline);
   g_test_add_func ("/server/resume/replay", test_resume);

@@ -14,7 +14,6 @@
 #include <sodium.h>
 #include <string.h>
 
-#define HANDSHAKE_TIMEOUT_MS 10000
 #define SWEEP_INTERVAL_MS    250
 
 struct _ConfabHub
@@ -1657,7 +1656,7 @@ sweep (gpointer user_data)
     {
       ConfabHubConnection *connection = link->data;
 
-      if (connection->opened_ms + HANDSHAKE_TIMEOUT_MS > now)
+      if (connection->opened_ms + self->config->handshake_timeout_ms > now)
         break;
 
       end_handshake (self, connection);

@@ -41,6 +41,7 @@ static const KeyInfo keys[] = {
   { "session", "heartbeat-ms",     KEY_UINT,        100, 3600000,        OFF (heartbeat_ms) },
   { "session", "idle-timeout-ms",  KEY_UINT,        200, 86400000,       OFF (idle_timeout_ms) },
   { "session", "grace-ms",         KEY_UINT,        0, 86400000,         OFF (grace_ms) },
+  { "session", "handshake-timeout-ms", KEY_UINT,    100, 3600000,        OFF (handshake_timeout_ms) },
   { "limits",  "max-frame-bytes",  KEY_UINT,        256, 16 * 1024 * 1024, LIM (max_frame_bytes) },
   { "limits",  "max-string-bytes", KEY_UINT,        64, 16 * 1024 * 1024, LIM (max_string_bytes) },
   { "limits",  "max-text-bytes",   KEY_UINT,        1, 16 * 1024 * 1024, LIM (max_text_bytes) },
@@ -69,6 +70,7 @@ confab_server_config_new (void)
   self->heartbeat_ms = CONFAB_SERVER_DEFAULT_HEARTBEAT_MS;
   self->idle_timeout_ms = CONFAB_SERVER_DEFAULT_IDLE_TIMEOUT_MS;
   self->grace_ms = CONFAB_SERVER_DEFAULT_GRACE_MS;
+  self->handshake_timeout_ms = CONFAB_SERVER_DEFAULT_HANDSHAKE_TIMEOUT_MS;
   confab_wire_limits_init (&self->limits);
 
   return self;

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 #define CONFAB_SERVER_DEFAULT_HEARTBEAT_MS    15000
 #define CONFAB_SERVER_DEFAULT_IDLE_TIMEOUT_MS 45000
 #define CONFAB_SERVER_DEFAULT_GRACE_MS        30000
+#define CONFAB_SERVER_DEFAULT_HANDSHAKE_TIMEOUT_MS 10000
 #define CONFAB_SERVER_DEFAULT_TURN_TTL_S      86400
 
 /**
@@ -32,6 +33,7 @@ typedef struct {
   guint             heartbeat_ms;
   guint             idle_timeout_ms;
   guint             grace_ms;
+  guint             handshake_timeout_ms;
   ConfabWireLimits  limits;
   char             *tls_cert;
   char             *tls_key;

@@ -231,6 +231,7 @@ test_config_defaults (void)
   g_assert_cmpuint (config->heartbeat_ms, ==, 15000);
   g_assert_cmpuint (config->idle_timeout_ms, ==, 45000);
   g_assert_cmpuint (config->grace_ms, ==, 30000);
+  g_assert_cmpuint (config->handshake_timeout_ms, ==, 10000);
   g_assert_cmpuint (config->limits.max_frame_bytes, ==, 65536);
   g_assert_cmpuint (config->limits.max_string_bytes, ==, 4096);
   g_assert_cmpuint (config->limits.max_text_bytes, ==, 16384);
@@ -249,7 +250,7 @@ test_config_values (void)
   g_autoptr(ConfabServerConfig) config =
     config_from ("[server]\nlisten=::1\nport=9000\ndata-dir=/tmp/x\nverbose=true\n"
                  "[auth]\napi-keys=k1; k2 ;\n"
-                 "[session]\nheartbeat-ms=1000\nidle-timeout-ms=3000\ngrace-ms=0\n"
+                 "[session]\nheartbeat-ms=1000\nidle-timeout-ms=3000\ngrace-ms=0\nhandshake-timeout-ms=250\n"
                  "[limits]\nmax-frame-bytes=2048\nmax-string-bytes=100\nmax-text-bytes=1000\n"
                  "max-data-bytes=1500\nrate-per-second=7\nrate-burst=9\nmax-violations=3\n"
                  "[ice]\nstun-urls=stun:a:3478;stuns:b:5349\nturn-urls=turn:c:3478\n"
@@ -267,6 +268,7 @@ test_config_values (void)
   g_assert_cmpuint (config->heartbeat_ms, ==, 1000);
   g_assert_cmpuint (config->idle_timeout_ms, ==, 3000);
   g_assert_cmpuint (config->grace_ms, ==, 0);
+  g_assert_cmpuint (config->handshake_timeout_ms, ==, 250);
   g_assert_cmpuint (config->limits.max_frame_bytes, ==, 2048);
   g_assert_cmpuint (config->limits.max_string_bytes, ==, 100);
   g_assert_cmpuint (config->limits.max_text_bytes, ==, 1000);
@@ -298,6 +300,7 @@ test_config_errors (void)
     { "[auth]\napi-keys=has space\n", "api-keys" },
     { "[session]\nheartbeat-ms=5000\nidle-timeout-ms=5000\n", "idle-timeout-ms" },
     { "[session]\ngrace-ms=1.5\n", "grace-ms" },
+    { "[session]\nhandshake-timeout-ms=50\n", "handshake-timeout-ms" },
     { "[limits]\nmax-frame-bytes=10\n", "max-frame-bytes" },
     { "[limits]\nmax-frame-bytes=1024\n", "max-frame-bytes" },
     { "[limits]\nrate-burst=0\n", "rate-burst" },

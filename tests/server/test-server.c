@@ -966,6 +966,31 @@ test_idle_timeout (void)
   g_assert_cmpint (test_client_wait_closed (quiet), ==, 4000);
 }
 
+/* A connection that does not register (or resume) in time is closed with 4001,
+ * whether it said hello or nothing at all; a registered one stays. */
+static void
+test_handshake_timeout (void)
+{
+  const char *args[] = { "--handshake-timeout-ms", "300", NULL };
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (args);
+  g_autoptr(TestClient) silent = test_client_connect (server);
+  g_autoptr(TestClient) greeted = test_client_connect (server);
+  g_autoptr(TestClient) alice = test_client_connect (server);
+  g_autoptr(TestClient) bob = test_client_connect (server);
+  g_autoptr(JsonObject) welcome = test_client_hello (greeted);
+  g_autoptr(JsonObject) G_GNUC_UNUSED a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) G_GNUC_UNUSED b = test_client_register_guest (bob, server, "bob");
+
+  g_assert_cmpint (test_client_wait_closed (silent), ==, 4001);
+  g_assert_cmpint (test_client_wait_closed (greeted), ==, 4001);
+
+  /* Well past the timeout, the registered ones still talk. */
+  assert_round_trip (alice, bob, 1);
+  assert_round_trip (bob, alice, 2);
+  g_assert_false (alice->closed);
+  g_assert_false (bob->closed);
+}
+
 /* healthz, shutdown */
 
 static char *get_healthz (ConfabTestServer *server);
@@ -1540,6 +1565,7 @@ main (int    argc,
   g_test_add_func ("/server/slow-reader", test_slow_reader);
   g_test_add_func ("/server/calls", test_calls);
   g_test_add_func ("/server/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/server/handshake-timeout", test_handshake_timeout);
   g_test_add_func ("/server/healthz", test_healthz);
   g_test_add_func ("/server/sigterm", test_sigterm);
   g_test_add_func ("/server/cli/user", test_user_admin);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* confab-bot.c: a headless Confab client that stays online and echoes chat */
+/* confab-bot.c: a headless Confab client that stays online, echoes chat and answers calls
+ * with a test pattern and a tone */
 
 #define G_LOG_DOMAIN "confab-bot"
 
@@ -16,6 +17,10 @@
 
 #define ECHO_PREFIX "echo: "
 #define MAX_TEXT_BYTES 16384
+/* what the bot shows and plays in calls, unless --video-source/--audio-source say otherwise */
+#define DEFAULT_VIDEO_SOURCE "videotestsrc is-live=true pattern=smpte"
+#define DEFAULT_AUDIO_SOURCE "audiotestsrc is-live=true wave=sine freq=523 volume=0.2"
+#define CALL_RETRY_MS 1000
 
 typedef struct
 {
@@ -23,6 +28,9 @@ typedef struct
   ConfabSession *session;
   int            exit_status;
   gboolean       quitting;
+  char          *call_user;      /* --call: the user to call once signed in */
+  guint          call_retries;
+  gboolean       audio_only;
 } Bot;
 
 static void
@@ -103,6 +111,225 @@ on_contact_message (ConfabSession *session,
 
   echo = make_echo (confab_message_get_text (message));
   confab_contact_send_message_async (contact, echo, NULL, on_echo_sent, bot);
+}
+
+/* calls */
+
+static ConfabStream *
+make_stream (Bot       *bot,
+             gboolean   video,
+             GError   **error)
+{
+  g_autoptr(ConfabStreamOptions) options = confab_stream_options_new ();
+  GVariant *variant;
+  ConfabStream *stream;
+
+  if (!confab_media_init (error))
+    return NULL;
+
+  confab_stream_options_set_video (options, video && !bot->audio_only);
+  confab_stream_options_set_video_format (options, 640, 480, 30);
+  variant = confab_stream_options_to_variant (options);
+  stream = confab_stream_new_local (variant, error);
+  g_variant_unref (variant);
+  return stream;
+}
+
+static void
+on_call_hangup (ConfabCall *call,
+                const char *from,
+                const char *reason,
+                Bot        *bot)
+{
+  log_event (G_LOG_LEVEL_MESSAGE, "call-ended", "Call with %s ended (%s, %s)",
+             confab_contact_get_id (confab_call_get_contact (call)), from, reason);
+}
+
+static void
+on_call_declined (ConfabCall *call,
+                  const char *reason,
+                  Bot        *bot)
+{
+  log_event (G_LOG_LEVEL_MESSAGE, "call-declined", "%s declined the call (%s)",
+             confab_contact_get_id (confab_call_get_contact (call)), reason);
+}
+
+static void
+on_call_accepted (ConfabCall *call,
+                  Bot        *bot)
+{
+  log_event (G_LOG_LEVEL_MESSAGE, "call-accepted", "%s accepted the call",
+             confab_contact_get_id (confab_call_get_contact (call)));
+}
+
+static void
+on_call_error (ConfabCall   *call,
+               const GError *error,
+               Bot          *bot)
+{
+  log_event (G_LOG_LEVEL_MESSAGE, "call-error", "Call with %s: %s",
+             confab_contact_get_id (confab_call_get_contact (call)), error->message);
+}
+
+static void
+on_call_stream_added (ConfabCall   *call,
+                      ConfabStream *stream,
+                      Bot          *bot)
+{
+  log_event (G_LOG_LEVEL_MESSAGE, "call-media", "Receiving %s%s%s from %s",
+             confab_stream_get_has_audio (stream) ? "audio" : "",
+             confab_stream_get_has_audio (stream) && confab_stream_get_has_video (stream) ? " and " : "",
+             confab_stream_get_has_video (stream) ? "video" : "",
+             confab_contact_get_id (confab_call_get_contact (call)));
+}
+
+/* The call owns nothing of ours but the stream: release it when the call ends. */
+static void
+on_call_status (ConfabCall   *call,
+                GParamSpec   *pspec,
+                ConfabStream *stream)
+{
+  if (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED)
+    {
+      confab_stream_release (stream);
+      g_signal_handlers_disconnect_by_func (call, on_call_status, stream);
+    }
+}
+
+static void
+watch_call (Bot          *bot,
+            ConfabCall   *call,
+            ConfabStream *stream)
+{
+  g_signal_connect (call, "accepted", G_CALLBACK (on_call_accepted), bot);
+  g_signal_connect (call, "declined", G_CALLBACK (on_call_declined), bot);
+  g_signal_connect (call, "hangup", G_CALLBACK (on_call_hangup), bot);
+  g_signal_connect (call, "error", G_CALLBACK (on_call_error), bot);
+  g_signal_connect (call, "stream-added", G_CALLBACK (on_call_stream_added), bot);
+  if (stream != NULL)
+    g_signal_connect_data (call, "notify::status", G_CALLBACK (on_call_status),
+                           g_object_ref (stream), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
+}
+
+typedef struct
+{
+  Bot          *bot;
+  ConfabStream *stream;
+} Answer;
+
+static void
+on_answered (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Answer *answer = user_data;
+  ConfabReceivedCallInvitation *invitation = CONFAB_RECEIVED_CALL_INVITATION (object);
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call;
+
+  call = confab_received_call_invitation_accept_finish (invitation, result, &error);
+  if (call == NULL)
+    {
+      log_event (G_LOG_LEVEL_MESSAGE, "call-failed", "Could not answer %s: %s",
+                 confab_contact_get_id (confab_received_call_invitation_get_contact (invitation)), error->message);
+      confab_stream_release (answer->stream);
+    }
+  else
+    {
+      log_event (G_LOG_LEVEL_MESSAGE, "call-answered", "Answered %s (call %s)",
+                 confab_contact_get_id (confab_call_get_contact (call)), confab_call_get_id (call));
+      watch_call (answer->bot, call, answer->stream);
+    }
+
+  g_object_unref (answer->stream);
+  g_free (answer);
+}
+
+static void
+on_incoming_call (ConfabSession                *session,
+                  ConfabReceivedCallInvitation *invitation,
+                  Bot                          *bot)
+{
+  ConfabContact *contact = confab_received_call_invitation_get_contact (invitation);
+  g_autoptr(GError) error = NULL;
+  Answer *answer;
+  ConfabStream *stream;
+
+  log_event (G_LOG_LEVEL_MESSAGE, "call-incoming", "%s is calling", confab_contact_get_id (contact));
+
+  /* video only where the caller offers it */
+  stream = make_stream (bot, confab_received_call_invitation_get_media (invitation) != CONFAB_CALL_MEDIA_AUDIO, &error);
+  if (stream == NULL)
+    {
+      log_event (G_LOG_LEVEL_MESSAGE, "call-failed", "No stream to answer with: %s", error->message);
+      confab_received_call_invitation_decline (invitation, "User_Media_Error");
+      return;
+    }
+
+  answer = g_new0 (Answer, 1);
+  answer->bot = bot;
+  answer->stream = stream;
+  confab_received_call_invitation_accept_async (invitation, stream, NULL, on_answered, answer);
+}
+
+static gboolean place_call (gpointer user_data);
+
+static void
+on_placed_call_status (ConfabCall *call,
+                       GParamSpec *pspec,
+                       Bot        *bot)
+{
+  if (confab_call_get_status (call) != CONFAB_CALL_STATUS_ENDED)
+    return;
+
+  g_signal_handlers_disconnect_by_func (call, on_placed_call_status, bot);
+}
+
+static void
+on_placed_call_error (ConfabCall   *call,
+                      const GError *error,
+                      Bot          *bot)
+{
+  /* the user is not online yet: try again a little later */
+  if (g_error_matches (error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND) && bot->call_retries > 0 && !bot->quitting)
+    {
+      bot->call_retries--;
+      g_timeout_add (CALL_RETRY_MS, place_call, bot);
+    }
+}
+
+static gboolean
+place_call (gpointer user_data)
+{
+  Bot *bot = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStream) stream = NULL;
+  ConfabCall *call;
+
+  if (bot->session == NULL || bot->quitting)
+    return G_SOURCE_REMOVE;
+
+  stream = make_stream (bot, TRUE, &error);
+  if (stream == NULL)
+    {
+      log_event (G_LOG_LEVEL_MESSAGE, "call-failed", "No stream to call with: %s", error->message);
+      return G_SOURCE_REMOVE;
+    }
+
+  call = confab_contact_call (confab_session_get_or_create_contact (bot->session, bot->call_user), stream,
+                              bot->audio_only ? CONFAB_CALL_MEDIA_AUDIO : CONFAB_CALL_MEDIA_VIDEO, &error);
+  if (call == NULL)
+    {
+      log_event (G_LOG_LEVEL_MESSAGE, "call-failed", "Cannot call %s: %s", bot->call_user, error->message);
+      confab_stream_release (stream);
+      return G_SOURCE_REMOVE;
+    }
+
+  log_event (G_LOG_LEVEL_MESSAGE, "calling", "Calling %s (call %s)", bot->call_user, confab_call_get_id (call));
+  watch_call (bot, call, stream);
+  g_signal_connect (call, "error", G_CALLBACK (on_placed_call_error), bot);
+  g_signal_connect (call, "notify::status", G_CALLBACK (on_placed_call_status), bot);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -205,9 +432,12 @@ on_registered (GObject      *object,
   g_signal_connect (bot->session, "reconnection", G_CALLBACK (on_reconnection), bot);
   g_signal_connect (bot->session, "error", G_CALLBACK (on_error), bot);
   g_signal_connect (bot->session, "disconnect", G_CALLBACK (on_disconnect), bot);
+  g_signal_connect (bot->session, "incoming-call", G_CALLBACK (on_incoming_call), bot);
 
   if (bot->quitting)
     confab_session_disconnect_async (bot->session, NULL, on_disconnected, bot);
+  else if (bot->call_user != NULL)
+    place_call (bot);
 }
 
 static char *
@@ -273,6 +503,10 @@ main (int    argc,
   g_autofree char *username = NULL;
   g_autofree char *password = NULL;
   g_autofree char *uri = NULL;
+  g_autofree char *call_user = NULL;
+  g_autofree char *video_source = NULL;
+  g_autofree char *audio_source = NULL;
+  gboolean audio_only = FALSE;
   gboolean verbose = FALSE;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -287,17 +521,23 @@ main (int    argc,
     { "login", 'l', 0, G_OPTION_ARG_STRING, &login, "Sign in to this account", "LOGIN" },
     { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &password_file, "Read the account's password from FILE (- for standard input)", "FILE" },
     { "username", 'u', 0, G_OPTION_ARG_STRING, &username, "Display name", "NAME" },
+    { "call", 'c', 0, G_OPTION_ARG_STRING, &call_user, "Once signed in, call this user (retrying while it is not online)", "USER" },
+    { "audio-only", 'a', 0, G_OPTION_ARG_NONE, &audio_only, "Send no video in calls", NULL },
+    { "video-source", 0, 0, G_OPTION_ARG_STRING, &video_source, "GStreamer source for calls (default: " DEFAULT_VIDEO_SOURCE ")", "DESCRIPTION" },
+    { "audio-source", 0, 0, G_OPTION_ARG_STRING, &audio_source, "GStreamer source for calls (default: " DEFAULT_AUDIO_SOURCE ")", "DESCRIPTION" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log more", NULL },
     { NULL }
   };
 
   setlocale (LC_ALL, "");
 
-  context = g_option_context_new ("— a Confab contact that echoes every message");
+  context = g_option_context_new ("— a Confab contact that echoes every message and answers calls");
   g_option_context_set_summary (context,
                                 "Signs in to a confab-server as a guest (--api-key) or an account\n"
                                 "(--login with --password-file), answers every contact message with\n"
-                                "“echo: <text>”, and reconnects by itself. SIGINT/SIGTERM sign out and exit 0.");
+                                "“echo: <text>”, answers every call with a test pattern and a tone,\n"
+                                "can call a user (--call), and reconnects by itself. SIGINT/SIGTERM\n"
+                                "sign out and exit 0.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -308,9 +548,19 @@ main (int    argc,
   if (server == NULL || (api_key == NULL) == (login == NULL) ||
       (login != NULL && password_file == NULL) || (login != NULL && user_id != NULL))
     {
-      g_printerr ("Usage: confab-bot --server URL (--api-key KEY [--user-id ID] | --login LOGIN --password-file FILE) [--username NAME] [--verbose]\n");
+      g_printerr ("Usage: confab-bot --server URL (--api-key KEY [--user-id ID] | --login LOGIN --password-file FILE) [--username NAME] [--call USER] [--audio-only] [--verbose]\n");
       return 2;
     }
+
+  if (call_user != NULL && !g_regex_match_simple ("^[A-Za-z0-9._@-]{1,64}$", call_user, 0, 0))
+    {
+      g_printerr ("confab-bot: --call: “%s” is not a user id\n", call_user);
+      return 2;
+    }
+
+  /* the bot's own picture and tone: the media engine reads its sources from these */
+  g_setenv ("CONFAB_VIDEOSRC", video_source != NULL ? video_source : DEFAULT_VIDEO_SOURCE, TRUE);
+  g_setenv ("CONFAB_AUDIOSRC", audio_source != NULL ? audio_source : DEFAULT_AUDIO_SOURCE, TRUE);
 
   verbose_enabled = verbose;
   g_log_set_writer_func (log_writer, NULL, NULL);
@@ -338,6 +588,9 @@ main (int    argc,
 
   bot.loop = g_main_loop_new (NULL, FALSE);
   bot.exit_status = EXIT_SUCCESS;
+  bot.call_user = g_steal_pointer (&call_user);
+  bot.call_retries = 30;
+  bot.audio_only = audio_only;
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &bot);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &bot);
 
@@ -353,6 +606,7 @@ main (int    argc,
     g_signal_handlers_disconnect_by_data (bot.session, &bot);
   g_clear_object (&bot.session);
   g_main_loop_unref (bot.loop);
+  g_free (bot.call_user);
 
   return bot.exit_status;
 }

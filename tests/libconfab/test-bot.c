@@ -8,8 +8,10 @@
 #include "confab-test-server.h"
 #include "confab-test-util.h"
 
+#include <gst/app/gstappsink.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 
 static const char *
 bot_binary (void)
@@ -162,11 +164,207 @@ test_bot_bad_credentials (void)
   g_assert_cmpint (g_subprocess_get_exit_status (bot), ==, 1);
 }
 
+/* calls */
+
+static gint n_frames;
+static gint frame_width;
+
+static GstFlowReturn
+on_new_sample (GstAppSink *appsink,
+               gpointer    user_data)
+{
+  g_autoptr(GstSample) sample = gst_app_sink_pull_sample (appsink);
+  GstStructure *structure;
+  int width = 0;
+
+  if (sample != NULL && gst_sample_get_caps (sample) != NULL)
+    {
+      structure = gst_caps_get_structure (gst_sample_get_caps (sample), 0);
+      gst_structure_get_int (structure, "width", &width);
+      g_atomic_int_set (&frame_width, width);
+      g_atomic_int_inc (&n_frames);
+    }
+
+  return GST_FLOW_OK;
+}
+
+static GstElement *
+watch_frames (ConfabStream *stream)
+{
+  GstElement *sink = gst_object_ref_sink (gst_element_factory_make ("appsink", NULL));
+  GstAppSinkCallbacks callbacks;
+
+  memset (&callbacks, 0, sizeof callbacks);
+  callbacks.new_sample = on_new_sample;
+  g_atomic_int_set (&n_frames, 0);
+  g_object_set (sink, "sync", FALSE, "max-buffers", 2, "drop", TRUE, NULL);
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, NULL, NULL);
+  confab_stream_attach_video_sink (stream, sink);
+  return sink;
+}
+
+static void
+on_stream_added (ConfabCall    *call,
+                 ConfabStream  *stream,
+                 ConfabStream **out)
+{
+  g_set_object (out, stream);
+}
+
+static gboolean
+on_wait_timeout (gpointer user_data)
+{
+  g_error ("still waiting for %s", (const char *) user_data);
+  return G_SOURCE_REMOVE;
+}
+
+#define WAIT_UNTIL(condition) \
+  G_STMT_START { \
+    guint timeout_id_ = g_timeout_add_seconds (30, on_wait_timeout, (gpointer) #condition); \
+    while (!(condition)) \
+      g_main_context_iteration (NULL, TRUE); \
+    g_source_remove (timeout_id_); \
+  } G_STMT_END
+
+/* The user calls the bot; it answers with its test pattern (and tone). */
+static void
+test_bot_answers_call (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autofree char *uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (server), NULL);
+  g_autoptr(GSubprocess) bot = NULL;
+  g_autoptr(ConfabSession) alice = NULL;
+  g_autoptr(ConfabStream) received = NULL;
+  g_autoptr(ConfabStream) local = NULL;
+  g_autoptr(GstElement) sink = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call = NULL;
+  GVariantDict options;
+
+  bot = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, bot_binary (),
+                          "--server", confab_test_server_get_url (server),
+                          "--api-key", confab_test_server_get_api_key (server),
+                          "--user-id", "call-bot", NULL);
+  g_assert_no_error (error);
+  alice = test_register (confab_test_server_get_url (server), uri, NULL, "alice", NULL, &error);
+  g_assert_no_error (error);
+
+  /* a small video call (CONFAB_VIDEOSRC, CONFAB_AUDIOSRC), again until the bot is online */
+  g_variant_dict_init (&options, NULL);
+  g_variant_dict_insert (&options, "width", "i", 320);
+  g_variant_dict_insert (&options, "height", "i", 240);
+  g_variant_dict_insert (&options, "framerate", "i", 15);
+  local = confab_stream_new_local (g_variant_dict_end (&options), &error);
+  g_assert_no_error (error);
+  while (call == NULL || confab_call_get_status (call) != CONFAB_CALL_STATUS_ONGOING)
+    {
+      if (call != NULL && confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED)
+        {
+          g_signal_handlers_disconnect_by_data (call, &received);
+          call = NULL;
+          test_spin (200);
+        }
+      if (call == NULL)
+        {
+          call = confab_contact_call (confab_session_get_or_create_contact (alice, "call-bot"), local,
+                                      CONFAB_CALL_MEDIA_VIDEO, &error);
+          g_assert_no_error (error);
+          g_signal_connect (call, "stream-added", G_CALLBACK (on_stream_added), &received);
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  WAIT_UNTIL (received != NULL);
+  WAIT_UNTIL (confab_stream_get_has_audio (received));
+  sink = watch_frames (received);
+  WAIT_UNTIL (g_atomic_int_get (&n_frames) > 10);
+  g_assert_cmpint (g_atomic_int_get (&frame_width), ==, 640);
+
+  confab_call_hang_up (call);
+  g_signal_handlers_disconnect_by_data (call, &received);
+  confab_stream_detach_video_sink (received, sink);
+  confab_stream_release (local);
+  stop_bot (bot);
+  test_disconnect (alice);
+}
+
+static void
+on_incoming_call (ConfabSession                 *session,
+                  ConfabReceivedCallInvitation  *invitation,
+                  ConfabReceivedCallInvitation **out)
+{
+  g_set_object (out, invitation);
+}
+
+static void
+on_accepted (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* confab-bot --call USER: the bot calls the user, who sees its pattern. */
+static void
+test_bot_calls_user (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autofree char *uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (server), NULL);
+  g_autoptr(GSubprocess) bot = NULL;
+  g_autoptr(ConfabSession) alice = NULL;
+  g_autoptr(ConfabReceivedCallInvitation) invitation = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(ConfabStream) received = NULL;
+  g_autoptr(GstElement) sink = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call;
+
+  /* alice first: the bot retries while she is not online anyway */
+  alice = test_register (confab_test_server_get_url (server), uri, NULL, "alice", NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (alice, "incoming-call", G_CALLBACK (on_incoming_call), &invitation);
+
+  bot = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, bot_binary (),
+                          "--server", confab_test_server_get_url (server),
+                          "--api-key", confab_test_server_get_api_key (server),
+                          "--user-id", "caller-bot", "--call", "alice", NULL);
+  g_assert_no_error (error);
+
+  WAIT_UNTIL (invitation != NULL);
+  g_assert_cmpstr (confab_contact_get_id (confab_received_call_invitation_get_contact (invitation)), ==, "caller-bot");
+  g_assert_cmpint (confab_received_call_invitation_get_media (invitation), ==, CONFAB_CALL_MEDIA_VIDEO);
+
+  /* watch only */
+  confab_received_call_invitation_accept_async (invitation, NULL, NULL, on_accepted, &result);
+  WAIT_UNTIL (result != NULL);
+  call = confab_received_call_invitation_accept_finish (invitation, result, &error);
+  g_assert_no_error (error);
+  g_signal_connect (call, "stream-added", G_CALLBACK (on_stream_added), &received);
+  WAIT_UNTIL (received != NULL);
+  sink = watch_frames (received);
+  WAIT_UNTIL (g_atomic_int_get (&n_frames) > 10);
+
+  /* the bot signs out: the call ends with it */
+  stop_bot (bot);
+  WAIT_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED);
+
+  g_signal_handlers_disconnect_by_data (call, &received);
+  g_signal_handlers_disconnect_by_data (alice, &invitation);
+  confab_stream_detach_video_sink (received, sink);
+  test_disconnect (alice);
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/confab-bot/answers-call", test_bot_answers_call);
+  g_test_add_func ("/confab-bot/calls-user", test_bot_calls_user);
 
   g_test_add_func ("/confab-bot/guest-echoes", test_guest_bot_echoes);
   g_test_add_func ("/confab-bot/account-echoes", test_account_bot_echoes);

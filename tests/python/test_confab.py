@@ -15,8 +15,10 @@ import gi  # noqa: E402
 
 gi.require_version('Confab', '1.0')
 gi.require_version('Json', '1.0')
-from gi.repository import Confab, GLib, Json  # noqa: E402
+from gi.repository import Confab, GLib, GObject, Json  # noqa: E402
 
+# calls here are signaling only: no media
+os.environ['CONFAB_CALL_MEDIA'] = 'none'
 URL = os.environ['CONFAB_TEST_URL']
 API_KEY = os.environ['CONFAB_TEST_API_KEY']
 TIMEOUT_S = 20
@@ -73,6 +75,41 @@ def finish(obj, name, *args):
     return outcome
 
 
+def check_calls(alice, bob):
+    """The call API through introspection: enums, boxed types, a signaling-only call."""
+    assert Confab.CallStatus.WAITING_FOR_CALLEE == 0
+    assert Confab.CallStatus.ENDED.value_nick == 'ended'
+    assert Confab.CallDirection.INCOMING.value_nick == 'incoming'
+    assert [m.value_nick for m in (Confab.CallMedia.AUDIO, Confab.CallMedia.VIDEO, Confab.CallMedia.SCREEN)] == \
+        ['audio', 'video', 'screen']
+    assert Confab.RecordMode.AUDIO_VIDEO.value_nick == 'audio-video'
+    assert Confab.CallQuality.GOOD.value_nick == 'good'
+    assert Confab.CallStats.__gtype__.is_a(GObject.TYPE_BOXED)
+    info = Confab.RecordInformation.new('/tmp/x.webm', 3 * 10**9, Confab.RecordMode.AUDIO_ONLY)
+    assert info.get_path() == '/tmp/x.webm' and info.get_duration() == 3 * 10**9
+    options = Confab.StreamOptions.new()
+    options.set_video(False)
+    assert options.to_variant().unpack() == {'video': False}
+
+    invitations = []
+    ended = []
+    bob.connect('incoming-call', lambda session, invitation: invitations.append(invitation))
+    alice.connect('call-ended', lambda session, call: ended.append(call))
+    call = alice.get_or_create_contact('py-bob').call(None, Confab.CallMedia.AUDIO)
+    assert isinstance(call, Confab.Call)
+    assert call.props.direction == Confab.CallDirection.OUTGOING
+    assert alice.get_call(call.get_id()) is call
+    run_until(lambda: invitations and call.get_status() == Confab.CallStatus.RINGING)
+    invitation = invitations[0]
+    assert invitation.props.call_id == call.get_id()
+    assert invitation.props.media == Confab.CallMedia.AUDIO
+    assert invitation.get_contact().get_id() == 'py-alice'
+    invitation.decline(None)
+    run_until(lambda: ended)
+    assert call.get_status() == Confab.CallStatus.ENDED
+    assert alice.get_calls().get_n_items() == 0
+
+
 def main():
     # wrong key: a clear error in the CONFAB_ERROR domain
     bad = register('apiKey:not-the-key')
@@ -124,13 +161,15 @@ def main():
     run_until(lambda: replies)
     assert replies == ['hi back']
 
+    check_calls(alice, bob)
+
     disconnects = []
     alice.connect('disconnect', lambda session, reason: disconnects.append(reason))
     assert finish(alice, 'disconnect').get('value') is True
     assert finish(bob, 'disconnect').get('value') is True
     assert disconnects == [None]
     assert alice.get_state() == Confab.SessionState.DISCONNECTED
-    print('ok: registered, exchanged a message and data, disconnected')
+    print('ok: registered, exchanged a message and data, a declined call, disconnected')
     return 0
 
 

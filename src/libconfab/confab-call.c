@@ -86,6 +86,7 @@ enum {
   PROP_MEDIA,
   PROP_START_TIME,
   PROP_QUALITY,
+  PROP_MEDIA_CONNECTED,
   N_PROPS
 };
 
@@ -456,7 +457,11 @@ _confab_call_on_media_connected (ConfabCall           *self,
   if (self->status != CONFAB_CALL_STATUS_ONGOING)
     return;
 
-  self->media_connected = state == CONFAB_CALL_MEDIA_STATE_CONNECTED;
+  if (self->media_connected != (state == CONFAB_CALL_MEDIA_STATE_CONNECTED))
+    {
+      self->media_connected = state == CONFAB_CALL_MEDIA_STATE_CONNECTED;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MEDIA_CONNECTED]);
+    }
   if (self->media_connected)
     {
       g_debug ("Call %s: media connected", self->id);
@@ -767,6 +772,10 @@ confab_call_get_property (GObject    *object,
       g_value_set_enum (value, self->quality);
       break;
 
+    case PROP_MEDIA_CONNECTED:
+      g_value_set_boolean (value, self->media_connected);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -874,6 +883,16 @@ confab_call_class_init (ConfabCallClass *klass)
     g_param_spec_enum ("quality", NULL, NULL,
                        CONFAB_TYPE_CALL_QUALITY, CONFAB_CALL_QUALITY_UNKNOWN,
                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * ConfabCall:media-connected:
+   *
+   * Whether the call's media path (ICE) is up: %FALSE until it first connects, and
+   * while it is lost and being restarted.
+   */
+  properties[PROP_MEDIA_CONNECTED] =
+    g_param_spec_boolean ("media-connected", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1113,6 +1132,19 @@ confab_call_get_quality (ConfabCall *self)
 {
   g_return_val_if_fail (CONFAB_IS_CALL (self), CONFAB_CALL_QUALITY_UNKNOWN);
   return self->quality;
+}
+
+/**
+ * confab_call_get_media_connected:
+ * @self: a #ConfabCall
+ *
+ * Returns: whether the call's media path is up
+ */
+gboolean
+confab_call_get_media_connected (ConfabCall *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CALL (self), FALSE);
+  return self->media_connected;
 }
 
 /**

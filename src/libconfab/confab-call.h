@@ -28,6 +28,7 @@ ConfabCallDirection  confab_call_get_direction                   (ConfabCall    
 ConfabCallMedia      confab_call_get_media                       (ConfabCall           *self);
 GDateTime           *confab_call_get_start_time                  (ConfabCall           *self);
 ConfabCallQuality    confab_call_get_quality                     (ConfabCall           *self);
+gboolean             confab_call_get_media_connected             (ConfabCall           *self);
 void                 confab_call_hang_up                         (ConfabCall           *self);
 GPtrArray           *confab_call_get_published_streams           (ConfabCall           *self);
 GPtrArray           *confab_call_get_received_streams            (ConfabCall           *self);

@@ -13,6 +13,7 @@
 #include "confab-test-util.h"
 
 #include <gst/app/gstappsink.h>
+#include <gst/video/video.h>
 #include <gst/pbutils/pbutils.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>

@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-typedef struct _ConfabHubConnection ConfabHubConnection;
+/* ConfabHubConnection is declared in confab-hub-user.h. */
 typedef struct _ConfabHubSession ConfabHubSession;
 
 #define CONFAB_HUB_SESSION_ID_LENGTH 32

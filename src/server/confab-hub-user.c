@@ -6,8 +6,28 @@
 #include "config.h"
 
 #include "confab-hub-user.h"
+#include "confab-hub-connection.h"
 
 #include <string.h>
+
+ConfabHubWaiter *
+confab_hub_waiter_new (ConfabHubConnection *connection,
+                       gint64               re)
+{
+  ConfabHubWaiter *waiter = g_new0 (ConfabHubWaiter, 1);
+
+  waiter->connection = confab_hub_connection_ref (connection);
+  waiter->re = re;
+
+  return waiter;
+}
+
+void
+confab_hub_waiter_free (ConfabHubWaiter *waiter)
+{
+  confab_hub_connection_unref (waiter->connection);
+  g_free (waiter);
+}
 
 static void
 sent_free (ConfabHubSent *sent)
@@ -44,7 +64,8 @@ confab_hub_user_free (ConfabHubUser *self)
       ConfabHubSent *sent = self->sent_order.head->data;
 
       g_queue_unlink (&self->sent_order, &sent->link);
-      g_slist_free_full (g_steal_pointer (&sent->waiters), g_free);
+      /* Forgotten while a send was being stored: the repeats' connections go too. */
+      g_slist_free_full (g_steal_pointer (&sent->waiters), (GDestroyNotify) confab_hub_waiter_free);
       sent_free (sent);
     }
   g_clear_pointer (&self->sent, g_hash_table_unref);

@@ -11,6 +11,25 @@ G_BEGIN_DECLS
 /* A user with no session is remembered this long, so uuid retries stay deduplicated. */
 #define CONFAB_HUB_USER_LINGER_MS (10 * 60 * 1000)
 
+typedef struct _ConfabHubConnection ConfabHubConnection;
+
+/**
+ * ConfabHubWaiter:
+ * @connection: (owned): where the repeat came from
+ * @re: the repeat's request id
+ *
+ * A repeated send waiting for the first one's answer.
+ */
+typedef struct {
+  ConfabHubConnection *connection;
+  gint64               re;
+} ConfabHubWaiter;
+
+/* Takes a reference to @connection. */
+ConfabHubWaiter *confab_hub_waiter_new  (ConfabHubConnection *connection,
+                                         gint64               re);
+void             confab_hub_waiter_free (ConfabHubWaiter     *waiter);
+
 typedef enum {
   CONFAB_DELIVERED_ONLINE,
   CONFAB_DELIVERED_STORED,

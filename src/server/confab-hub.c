@@ -41,11 +41,6 @@ struct _ConfabHub
   GString    *buf;
 };
 
-typedef struct {
-  ConfabHubConnection *connection;
-  gint64               re;
-} Waiter;
-
 /* helpers */
 
 static inline gint64
@@ -1077,7 +1072,7 @@ on_message_stored (GObject      *source,
       answer_sent (self, data->connection, data->re, sent, FALSE);
       for (GSList *l = waiters; l != NULL; l = l->next)
         {
-          Waiter *waiter = l->data;
+          ConfabHubWaiter *waiter = l->data;
 
           answer_sent (self, waiter->connection, waiter->re, sent, TRUE);
         }
@@ -1095,20 +1090,13 @@ on_message_stored (GObject      *source,
       answer_error (self, data->connection, data->re, code, id == 0 ? "to" : NULL, text);
       for (GSList *l = waiters; l != NULL; l = l->next)
         {
-          Waiter *waiter = l->data;
+          ConfabHubWaiter *waiter = l->data;
 
           answer_error (self, waiter->connection, waiter->re, code, id == 0 ? "to" : NULL, text);
         }
     }
 
-  for (GSList *l = waiters; l != NULL; l = l->next)
-    {
-      Waiter *waiter = l->data;
-
-      confab_hub_connection_unref (waiter->connection);
-      g_free (waiter);
-    }
-  g_slist_free (waiters);
+  g_slist_free_full (waiters, (GDestroyNotify) confab_hub_waiter_free);
 }
 
 static ConfabHubEvent *
@@ -1211,17 +1199,10 @@ handle_send (ConfabHub           *self,
   if (sent != NULL)
     {
       if (sent->pending)
-        {
-          Waiter *waiter = g_new0 (Waiter, 1);
-
-          waiter->connection = confab_hub_connection_ref (connection);
-          waiter->re = message->id;
-          sent->waiters = g_slist_append (sent->waiters, waiter);
-        }
+        sent->waiters = g_slist_append (sent->waiters,
+                                        confab_hub_waiter_new (connection, message->id));
       else
-        {
-          answer_sent (self, connection, message->id, sent, TRUE);
-        }
+        answer_sent (self, connection, message->id, sent, TRUE);
       return;
     }
 

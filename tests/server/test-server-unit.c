@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "confab-account-set.h"
+#include "confab-hub-connection.h"
 #include "confab-hub-event.h"
+#include "confab-hub-user.h"
 #include "confab-json-writer.h"
 #include "confab-rate-limiter.h"
 #include "confab-replay-buffer.h"
@@ -453,6 +455,68 @@ test_out_buffer_pool (void)
   g_assert_null (pool.kept);
 }
 
+/* users */
+
+static gboolean
+fake_write (gpointer    handle,
+            const char *data,
+            gsize       length)
+{
+  return TRUE;
+}
+
+static gboolean
+fake_is_choked (gpointer handle)
+{
+  return FALSE;
+}
+
+static void
+fake_request_writable (gpointer handle)
+{
+}
+
+static void
+fake_close (gpointer    handle,
+            guint16     code,
+            const char *reason)
+{
+}
+
+static const ConfabHubTransport fake_transport = {
+  fake_write, fake_is_choked, fake_request_writable, fake_close,
+};
+
+/* A user forgotten while a send is being stored, with repeats of it waiting: the
+ * repeats' connections are released with it. */
+static void
+test_user_forgotten_with_waiters (void)
+{
+  int handle = 0;
+  ConfabHubConnection *connection = confab_hub_connection_new (&handle, &fake_transport);
+  ConfabHubUser *user = confab_hub_user_new ("ann", TRUE);
+  ConfabHubSent *sent = confab_hub_user_add_sent (user, "00000000-0000-4000-8000-000000000001");
+
+  sent->pending = TRUE;
+  sent->waiters = g_slist_append (sent->waiters, confab_hub_waiter_new (connection, 7));
+  sent->waiters = g_slist_append (sent->waiters, confab_hub_waiter_new (connection, 8));
+  g_assert_cmpuint (connection->ref_count, ==, 3);
+
+  /* Pending entries survive the uuid cap. */
+  for (guint i = 0; i < CONFAB_HUB_USER_MAX_UUIDS + 10; i++)
+    {
+      g_autofree char *uuid = g_strdup_printf ("00000000-0000-4000-8000-%012x", 0x1000 + i);
+
+      confab_hub_user_add_sent (user, uuid);
+    }
+  g_assert_true (confab_hub_user_lookup_sent (user, "00000000-0000-4000-8000-000000000001") == sent);
+
+  confab_hub_user_free (user);
+  g_assert_cmpuint (connection->ref_count, ==, 1);
+
+  confab_hub_connection_unref (connection);
+}
+
 /* account set */
 
 static void
@@ -592,6 +656,7 @@ main (int    argc,
   g_test_add_func ("/server-unit/out-buffer/frames", test_out_buffer_frames);
   g_test_add_func ("/server-unit/out-buffer/pool", test_out_buffer_pool);
   g_test_add_func ("/server-unit/account-set", test_account_set);
+  g_test_add_func ("/server-unit/user/forgotten-with-waiters", test_user_forgotten_with_waiters);
 
   return g_test_run ();
 }

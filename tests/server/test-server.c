@@ -977,7 +977,7 @@ test_handshake_timeout (void)
   g_autoptr(TestClient) greeted = test_client_connect (server);
   g_autoptr(TestClient) alice = test_client_connect (server);
   g_autoptr(TestClient) bob = test_client_connect (server);
-  g_autoptr(JsonObject) welcome = test_client_hello (greeted);
+  g_autoptr(JsonObject) G_GNUC_UNUSED welcome = test_client_hello (greeted);
   g_autoptr(JsonObject) G_GNUC_UNUSED a = test_client_register_guest (alice, server, "alice");
   g_autoptr(JsonObject) G_GNUC_UNUSED b = test_client_register_guest (bob, server, "bob");
 

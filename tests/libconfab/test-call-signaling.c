@@ -590,6 +590,54 @@ test_mute_is_told (void)
 }
 
 static void
+on_screen_call (ConfabSession  *session,
+                ConfabCall     *call,
+                ConfabCall    **out)
+{
+  *out = call;
+}
+
+/* A screen share from someone we are in a call with joins by itself; from anyone else
+ * it is an invitation. */
+static void
+test_screen_share (void)
+{
+  g_autoptr(Backend) backend = backend_new ();
+  g_autoptr(ConfabSession) alice = sign_in (backend, "alice");
+  g_autoptr(ConfabSession) bob = sign_in (backend, "bob");
+  g_autoptr(ConfabSession) carol = sign_in (backend, "carol");
+  g_autoptr(Watch) alice_watch = watch_new (alice);
+  g_autoptr(Watch) bob_watch = watch_new (bob);
+  g_autoptr(GError) error = NULL;
+  ConfabCall *alice_call, *bob_call, *share, *received = NULL;
+
+  connect_call (alice, alice_watch, bob_watch, "bob", &alice_call, &bob_call);
+  g_clear_object (&bob_watch->invitation);
+  log_reset (bob_watch);
+  g_signal_connect (bob, "incoming-screen-sharing-call", G_CALLBACK (on_screen_call), &received);
+
+  share = confab_contact_share_screen (confab_session_get_or_create_contact (alice, "bob"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (confab_call_get_media (share), ==, CONFAB_CALL_MEDIA_SCREEN);
+  RUN_UNTIL (received != NULL && confab_call_get_status (share) == CONFAB_CALL_STATUS_ONGOING);
+  g_assert_cmpstr (confab_call_get_id (received), ==, confab_call_get_id (share));
+  g_assert_cmpint (confab_call_get_media (received), ==, CONFAB_CALL_MEDIA_SCREEN);
+  g_assert_null (bob_watch->invitation);
+  g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (bob)), ==, 2);
+
+  /* carol is in no call with bob: he is asked */
+  g_assert_nonnull (confab_contact_share_screen (confab_session_get_or_create_contact (carol, "bob"), &error));
+  g_assert_no_error (error);
+  RUN_UNTIL (bob_watch->invitation != NULL);
+  g_assert_cmpint (confab_received_call_invitation_get_media (bob_watch->invitation), ==, CONFAB_CALL_MEDIA_SCREEN);
+
+  g_signal_handlers_disconnect_by_data (bob, &received);
+  sign_out (alice);
+  sign_out (bob);
+  sign_out (carol);
+}
+
+static void
 test_boxed_types (void)
 {
   ConfabCallStats stats = { 0 };
@@ -633,6 +681,7 @@ main (int    argc,
   g_test_add_func ("/libconfab/call/session-end", test_session_end_ends_calls);
   g_test_add_func ("/libconfab/call/timeouts", test_timeouts);
   g_test_add_func ("/libconfab/call/mute-is-told", test_mute_is_told);
+  g_test_add_func ("/libconfab/call/screen-share", test_screen_share);
 
   return g_test_run ();
 }

@@ -389,9 +389,35 @@ router_new (void)
   return router;
 }
 
+static gboolean
+all_closed (Router *router)
+{
+  for (guint i = 0; i < router->peers->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (router->peers, i);
+
+      if (soup_websocket_connection_get_state (peer->websocket) != SOUP_WEBSOCKET_STATE_CLOSED)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 void
 router_free (Router *router)
 {
+  gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+  /* finish every closing handshake, or the server side of the sockets stays behind */
+  for (guint i = 0; i < router->peers->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (router->peers, i);
+
+      if (soup_websocket_connection_get_state (peer->websocket) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (peer->websocket, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+    }
+  while (!all_closed (router) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+
   soup_server_disconnect (router->server);
   g_clear_object (&router->server);
   g_hash_table_unref (router->calls);
@@ -399,6 +425,10 @@ router_free (Router *router)
   g_ptr_array_unref (router->received);
   g_free (router->url);
   g_free (router);
+
+  /* let the connections' last sources run and drop their sockets */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 }
 
 

@@ -22,7 +22,7 @@
 #define MAX_PENDING_BYTES (64 * 1024)
 /* Empty out buffers kept for reuse, and the largest kept. */
 #define POOL_MAX_KEPT 256
-#define POOL_MAX_SIZE (64 * 1024)
+#define POOL_MAX_SIZE (16 * 1024)
 
 struct _ConfabWsTransport
 {

@@ -113,24 +113,6 @@ on_video_frame (ConfabStream *stream,
 }
 
 static void
-watch_remote (Side *side)
-{
-  if (confab_stream_get_has_video (side->remote))
-    {
-      confab_stream_enable_video_frames (side->remote);
-      g_signal_connect (side->remote, "video-frame", G_CALLBACK (on_video_frame), side);
-    }
-}
-
-static void
-on_has_video (ConfabStream *stream,
-              GParamSpec   *pspec,
-              Side         *side)
-{
-  watch_remote (side);
-}
-
-static void
 on_remote_stream_added (ConfabPeerConnection *pc,
                         ConfabStream         *stream,
                         Side                 *side)
@@ -138,8 +120,10 @@ on_remote_stream_added (ConfabPeerConnection *pc,
   g_assert_true (confab_stream_get_is_remote (stream));
   g_assert_null (side->remote);
   side->remote = g_object_ref (stream);
-  g_signal_connect (stream, "notify::has-video", G_CALLBACK (on_has_video), side);
-  watch_remote (side);
+
+  /* Asked for at once, even if the video comes later (an audio call gaining video). */
+  confab_stream_enable_video_frames (stream);
+  g_signal_connect (stream, "video-frame", G_CALLBACK (on_video_frame), side);
 }
 
 static void

@@ -108,7 +108,7 @@ confab_media_warm_up (void)
     return;
 
   /* The first DTLS element of a process makes the process-wide certificate. */
-  dtls = gst_element_factory_make ("dtlssrtpenc", NULL);
+  dtls = gst_element_factory_make ("dtlsdec", NULL);
   if (dtls != NULL)
     {
       g_object_ref_sink (dtls);

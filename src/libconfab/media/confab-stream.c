@@ -116,6 +116,8 @@ struct _ConfabStream
   guint                video_enabled : 1;
   guint                released : 1;
   guint                claimed_echo_probe : 1;
+  guint                frames_requested : 1;
+  GstElement          *pending_sink;      /* for video that has not arrived yet */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabStream, confab_stream, G_TYPE_OBJECT)
@@ -452,7 +454,9 @@ build_video (ConfabStream  *self,
                                         "lag-in-frames", 0,
                                         "keyframe-max-dist", framerate * 4,
                                         "error-resilient", 1,
-                                        "threads", 2,
+                                        /* More threads make libvpx spin: 25 % of a core
+                                         * for a still 320x240 picture, against 1 %. */
+                                        "threads", 1,
                                         NULL);
   self->video_encoder = encoder;
   self->video_encoder_tee = _confab_media_make_element ("tee", "allow-not-linked", TRUE, NULL);
@@ -971,6 +975,7 @@ teardown (ConfabStream *self)
   remove_video_output (self);
   remove_audio_output (self);
   g_clear_pointer (&self->frames, frame_slot_unref);
+  gst_clear_object (&self->pending_sink);
 
   if (self->elements != NULL)
     {
@@ -1514,7 +1519,8 @@ confab_stream_get_released (ConfabStream *self)
  * Shows the stream's video on @sink, in place of any sink or frame signal set before;
  * %NULL stops showing it. Frames are converted to whatever @sink's caps ask for (e.g.
  * `video/x-raw,format=RGBA`), and a frame the sink is too slow for is dropped. For a
- * local stream this is the self-view.
+ * local stream this is the self-view. On a remote stream whose video has not arrived
+ * yet, @sink is used once it does.
  */
 void
 confab_stream_set_video_sink (ConfabStream *self,
@@ -1524,6 +1530,16 @@ confab_stream_set_video_sink (ConfabStream *self,
   g_return_if_fail (sink == NULL || GST_IS_ELEMENT (sink));
 
   g_clear_pointer (&self->frames, frame_slot_unref);
+  self->frames_requested = FALSE;
+  gst_clear_object (&self->pending_sink);
+
+  if (!self->released && self->is_remote && video_tee (self) == NULL && sink != NULL)
+    {
+      /* The peer's video has not arrived yet: show it there when it does. */
+      self->pending_sink = gst_object_ref_sink (sink);
+      return;
+    }
+
   set_video_output (self, self->released ? NULL : video_tee (self), sink);
 }
 
@@ -1532,7 +1548,8 @@ confab_stream_set_video_sink (ConfabStream *self,
  * @self: a #ConfabStream
  *
  * Delivers the stream's video as RGBA frames in #ConfabStream::video-frame, on the
- * main context, in place of any sink set before.
+ * main context, in place of any sink set before. On a remote stream whose video has
+ * not arrived yet (an audio call that may gain video), frames come once it does.
  */
 void
 confab_stream_enable_video_frames (ConfabStream *self)
@@ -1544,8 +1561,17 @@ confab_stream_enable_video_frames (ConfabStream *self)
 
   g_return_if_fail (CONFAB_IS_STREAM (self));
 
-  if (self->released || video_tee (self) == NULL)
+  gst_clear_object (&self->pending_sink);
+  if (self->released)
     return;
+
+  if (video_tee (self) == NULL)
+    {
+      /* A remote stream whose video comes later (or never): deliver it when it does. */
+      self->frames_requested = TRUE;
+      return;
+    }
+  self->frames_requested = FALSE;
 
   memset (&callbacks, 0, sizeof callbacks);
   callbacks.new_sample = on_new_sample;
@@ -1555,7 +1581,12 @@ confab_stream_enable_video_frames (ConfabStream *self)
                                      "caps", caps,
                                      "max-buffers", 1,
                                      "drop", TRUE,
-                                     "sync", self->is_remote,
+                                     /* Shown as soon as decoded: the jitter buffer has
+                                      * already paced the frames, and a clock wait on a
+                                      * mis-stamped frame would freeze the picture. */
+                                     "sync", FALSE,
+                                     /* Joining a playing pipeline: no preroll to wait for. */
+                                     "async", FALSE,
                                      "enable-last-sample", FALSE,
                                      NULL);
 
@@ -2150,7 +2181,16 @@ _confab_stream_add_remote_track (ConfabStream      *self,
       const char *override = g_getenv ("CONFAB_VIDEOSINK");
 
       self->video_track = track;
-      if (override != NULL && *override != '\0')
+      if (self->frames_requested)
+        confab_stream_enable_video_frames (self);
+      else if (self->pending_sink != NULL)
+        {
+          GstElement *sink = g_steal_pointer (&self->pending_sink);
+
+          set_video_output (self, track->tee, sink);
+          gst_object_unref (sink);
+        }
+      else if (override != NULL && *override != '\0')
         {
           g_autoptr(GError) error = NULL;
           GstElement *sink = _confab_media_make_from_env ("CONFAB_VIDEOSINK", NULL, &error);

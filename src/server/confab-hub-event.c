@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "confab-hub-event.h"
+#include "confab-json-writer.h"
 
 #include <string.h>
 
@@ -45,7 +46,9 @@ confab_hub_event_format (ConfabHubEvent *self,
                          gint64          seq,
                          GString        *out)
 {
-  g_string_append_printf (out, "{\"seq\":%" G_GINT64_FORMAT ",", seq);
+  g_string_append (out, "{\"seq\":");
+  confab_json_append_int (out, seq);
+  g_string_append_c (out, ',');
   g_string_append_len (out, self->body, self->body_len);
 }
 

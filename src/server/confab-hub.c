@@ -127,7 +127,9 @@ answer_result (ConfabHub           *self,
     return;
 
   out = take_buf (self);
-  g_string_append_printf (out, "{\"type\":\"result\",\"re\":%" G_GINT64_FORMAT ",\"data\":", re);
+  g_string_append (out, "{\"type\":\"result\",\"re\":");
+  confab_json_append_int (out, re);
+  g_string_append (out, ",\"data\":");
   g_string_append (out, data_json);
   g_string_append_c (out, '}');
   confab_hub_connection_send (connection, out->str, out->len);
@@ -146,12 +148,15 @@ answer_sent (ConfabHub           *self,
     return;
 
   out = take_buf (self);
-  g_string_append_printf (out, "{\"type\":\"result\",\"re\":%" G_GINT64_FORMAT
-                          ",\"data\":{\"uuid\":\"%s\",\"time\":%" G_GINT64_FORMAT
-                          ",\"delivered\":\"%s\"%s}}",
-                          re, sent->uuid, sent->time,
-                          sent->delivered == CONFAB_DELIVERED_STORED ? "stored" : "online",
-                          duplicate ? ",\"duplicate\":true" : "");
+  g_string_append (out, "{\"type\":\"result\",\"re\":");
+  confab_json_append_int (out, re);
+  g_string_append (out, ",\"data\":{\"uuid\":\"");
+  g_string_append (out, sent->uuid);  /* checked by the decoder: hex digits and dashes */
+  g_string_append (out, "\",\"time\":");
+  confab_json_append_int (out, sent->time);
+  g_string_append (out, sent->delivered == CONFAB_DELIVERED_STORED ? ",\"delivered\":\"stored\""
+                                                                    : ",\"delivered\":\"online\"");
+  g_string_append (out, duplicate ? ",\"duplicate\":true}}" : "}}");
   confab_hub_connection_send (connection, out->str, out->len);
 }
 
@@ -1158,7 +1163,9 @@ build_event (ConfabHub         *self,
       g_assert_not_reached ();
     }
 
-  g_string_append_printf (out, ",\"time\":%" G_GINT64_FORMAT "}", time);
+  g_string_append (out, ",\"time\":");
+  confab_json_append_int (out, time);
+  g_string_append_c (out, '}');
 
   return confab_hub_event_new (message->type, out->str, out->len);
 }
@@ -1599,7 +1606,9 @@ handle_ping (ConfabHub           *self,
                  json_object_get_int_member (message->object, "ack"));
 
   out = take_buf (self);
-  g_string_append_printf (out, "{\"type\":\"pong\",\"serverTime\":%" G_GINT64_FORMAT "}", wall_ms ());
+  g_string_append (out, "{\"type\":\"pong\",\"serverTime\":");
+  confab_json_append_int (out, wall_ms ());
+  g_string_append_c (out, '}');
   confab_hub_connection_send (connection, out->str, out->len);
 }
 

@@ -54,6 +54,36 @@ confab_json_append_string (GString    *out,
 }
 
 void
+confab_json_append_int (GString *out,
+                        gint64   value)
+{
+  char digits[24];
+  guint n = 0;
+  guint64 magnitude;
+
+  if (value < 0)
+    {
+      g_string_append_c (out, '-');
+      /* Works for G_MININT64 too: negate in unsigned arithmetic. */
+      magnitude = (guint64) 0 - (guint64) value;
+    }
+  else
+    {
+      magnitude = (guint64) value;
+    }
+
+  do
+    {
+      digits[n++] = (char) ('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude > 0);
+
+  while (n > 0)
+    g_string_append_c (out, digits[--n]);
+}
+
+void
 confab_json_append_key (GString    *out,
                         const char *name)
 {

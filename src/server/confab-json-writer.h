@@ -11,6 +11,9 @@ G_BEGIN_DECLS
 /* Appends @str (valid UTF-8) as a quoted, escaped JSON string. */
 void confab_json_append_string (GString    *out,
                                 const char *str);
+/* Appends @value in decimal (no printf: this runs for every frame). */
+void confab_json_append_int    (GString    *out,
+                                gint64      value);
 /* Appends `"name":` */
 void confab_json_append_key    (GString    *out,
                                 const char *name);

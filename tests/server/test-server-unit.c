@@ -203,6 +203,20 @@ test_json_writer (void)
   g_assert_cmpstr (out->str, ==, "\"quote\\\" backslash\\\\ nl\\n tab\\t ctl\\u0001 é ✓\"");
   g_assert_true (json_parser_load_from_data (parser, out->str, -1, NULL));
   g_assert_cmpstr (json_node_get_string (json_parser_get_root (parser)), ==, tricky);
+
+  /* Integers, without printf, agree with printf. */
+  {
+    const gint64 values[] = { 0, 7, -7, 10, 1700000000123, -1, G_MAXINT64, G_MININT64 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+      {
+        g_autofree char *expected = g_strdup_printf ("%" G_GINT64_FORMAT, values[i]);
+
+        g_string_truncate (out, 0);
+        confab_json_append_int (out, values[i]);
+        g_assert_cmpstr (out->str, ==, expected);
+      }
+  }
 }
 
 /* configuration */

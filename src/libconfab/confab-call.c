@@ -499,9 +499,9 @@ _confab_call_on_media_stream_added (ConfabCall   *self,
 
 void
 _confab_call_on_media_stream_removed (ConfabCall   *self,
-                                   ConfabStream *stream)
+                                      ConfabStream *stream)
 {
-  g_autoptr(ConfabStream) hold = g_object_ref (stream);
+  g_autoptr(ConfabStream) hold G_GNUC_UNUSED = g_object_ref (stream);
 
   if (g_ptr_array_remove (self->received_streams, stream))
     g_signal_emit (self, signals[SIGNAL_STREAM_REMOVED], 0, stream);

@@ -510,7 +510,7 @@ test_session_end_ends_calls (void)
   g_autoptr(ConfabSession) carol = sign_in (backend, "carol");
   g_autoptr(Watch) alice_watch = watch_new (alice);
   g_autoptr(Watch) bob_watch = watch_new (bob);
-  g_autoptr(Watch) carol_watch = watch_new (carol);
+  g_autoptr(Watch) carol_watch G_GNUC_UNUSED = watch_new (carol);
   g_autoptr(GError) error = NULL;
   ConfabCall *alice_call, *bob_call;
 

@@ -472,6 +472,51 @@ test_add_video (Fixture       *fixture,
   confab_stream_release (bob_audio);
 }
 
+/* Switching the camera mid-call: the peer sees the new picture, the call goes on. */
+static void
+test_replace_stream (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
+  g_autoptr(ConfabStream) green = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) published = NULL;
+  Frames *at_bob;
+
+  connect_call (fixture, red, NULL, CONFAB_CALL_MEDIA_VIDEO);
+  at_bob = frames_attach (g_ptr_array_index (fixture->bob_received, 0));
+  wait_colour (at_bob, RED);
+
+  green = make_stream (fixture->alice, TRUE, GREEN);
+  confab_call_replace_published_stream_async (fixture->alice_call, red, green, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_replace_published_stream_finish (fixture->alice_call, result, &error));
+  g_assert_no_error (error);
+  published = confab_call_get_published_streams (fixture->alice_call);
+  g_assert_cmpuint (published->len, ==, 1);
+  g_assert_true (g_ptr_array_index (published, 0) == green);
+
+  /* the new picture comes on the same remote stream, or as a new one */
+  WAIT_UNTIL (frames_show (at_bob, GREEN) || fixture->bob_received->len > 1);
+  if (!frames_show (at_bob, GREEN))
+    {
+      ConfabStream *latest = g_ptr_array_index (fixture->bob_received, fixture->bob_received->len - 1);
+      Frames *at_latest;
+
+      WAIT_UNTIL (confab_stream_get_has_video (latest));
+      at_latest = frames_attach (latest);
+      wait_colour (at_latest, GREEN);
+      frames_free (latest, at_latest);
+    }
+  g_assert_cmpint (confab_call_get_status (fixture->bob_call), ==, CONFAB_CALL_STATUS_ONGOING);
+
+  frames_free (g_ptr_array_index (fixture->bob_received, 0), at_bob);
+  hang_up_and_check (fixture, fixture->alice_call);
+  confab_stream_release (red);
+  confab_stream_release (green);
+}
+
 static void
 test_ice_restart (Fixture       *fixture,
                   gconstpointer  data)
@@ -690,6 +735,7 @@ main (int    argc,
 
   g_test_add ("/libconfab/call-media/video-both-ways", Fixture, NULL, fixture_setup, test_video_call, fixture_teardown);
   g_test_add ("/libconfab/call-media/add-video", Fixture, NULL, fixture_setup, test_add_video, fixture_teardown);
+  g_test_add ("/libconfab/call-media/replace-stream", Fixture, NULL, fixture_setup, test_replace_stream, fixture_teardown);
   g_test_add ("/libconfab/call-media/ice-restart", Fixture, NULL, fixture_setup, test_ice_restart, fixture_teardown);
   g_test_add ("/libconfab/call-media/recording", Fixture, NULL, fixture_setup, test_recording, fixture_teardown);
   g_test_add ("/libconfab/call-media/stranger", Fixture, NULL, fixture_setup, test_stranger, fixture_teardown);

@@ -29,6 +29,8 @@ typedef struct
   int            exit_status;
   gboolean       quitting;
   char          *call_user;      /* --call: the user to call once signed in */
+  char          *video_source;
+  char          *audio_source;
   guint          call_retries;
   gboolean       audio_only;
 } Bot;
@@ -128,6 +130,8 @@ make_stream (Bot       *bot,
     return NULL;
 
   confab_stream_options_set_video (options, video && !bot->audio_only);
+  confab_stream_options_set_video_source (options, bot->video_source);
+  confab_stream_options_set_audio_source (options, bot->audio_source);
   confab_stream_options_set_video_format (options, 640, 480, 30);
   variant = confab_stream_options_to_variant (options);
   stream = confab_stream_new_local (variant, error);
@@ -558,9 +562,6 @@ main (int    argc,
       return 2;
     }
 
-  /* the bot's own picture and tone: the media engine reads its sources from these */
-  g_setenv ("CONFAB_VIDEOSRC", video_source != NULL ? video_source : DEFAULT_VIDEO_SOURCE, TRUE);
-  g_setenv ("CONFAB_AUDIOSRC", audio_source != NULL ? audio_source : DEFAULT_AUDIO_SOURCE, TRUE);
 
   verbose_enabled = verbose;
   g_log_set_writer_func (log_writer, NULL, NULL);
@@ -590,6 +591,9 @@ main (int    argc,
   bot.exit_status = EXIT_SUCCESS;
   bot.call_user = g_steal_pointer (&call_user);
   bot.call_retries = 30;
+  /* the bot's own picture and tone */
+  bot.video_source = video_source != NULL ? g_steal_pointer (&video_source) : g_strdup (DEFAULT_VIDEO_SOURCE);
+  bot.audio_source = audio_source != NULL ? g_steal_pointer (&audio_source) : g_strdup (DEFAULT_AUDIO_SOURCE);
   bot.audio_only = audio_only;
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &bot);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &bot);
@@ -607,6 +611,8 @@ main (int    argc,
   g_clear_object (&bot.session);
   g_main_loop_unref (bot.loop);
   g_free (bot.call_user);
+  g_free (bot.video_source);
+  g_free (bot.audio_source);
 
   return bot.exit_status;
 }

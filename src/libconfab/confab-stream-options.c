@@ -155,6 +155,34 @@ confab_stream_options_set_video_device (ConfabStreamOptions *options,
 }
 
 /**
+ * confab_stream_options_set_video_source:
+ * @options: a #ConfabStreamOptions
+ * @description: (nullable): a GStreamer source description (e.g.
+ *   `videotestsrc is-live=true pattern=smpte`) used instead of a camera, or %NULL
+ */
+void
+confab_stream_options_set_video_source (ConfabStreamOptions *options,
+                                        const char          *description)
+{
+  g_return_if_fail (options != NULL);
+  set_or_remove_string (options->dict, "video-source", description);
+}
+
+/**
+ * confab_stream_options_set_audio_source:
+ * @options: a #ConfabStreamOptions
+ * @description: (nullable): a GStreamer source description (e.g.
+ *   `audiotestsrc is-live=true wave=sine`) used instead of a microphone, or %NULL
+ */
+void
+confab_stream_options_set_audio_source (ConfabStreamOptions *options,
+                                        const char          *description)
+{
+  g_return_if_fail (options != NULL);
+  set_or_remove_string (options->dict, "audio-source", description);
+}
+
+/**
  * confab_stream_options_set_video_format:
  * @options: a #ConfabStreamOptions
  * @width: frame width in pixels

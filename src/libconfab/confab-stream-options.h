@@ -33,6 +33,10 @@ void                 confab_stream_options_set_audio_device (ConfabStreamOptions
                                                              const char          *device_id);
 void                 confab_stream_options_set_video_device (ConfabStreamOptions *options,
                                                              const char          *device_id);
+void                 confab_stream_options_set_video_source (ConfabStreamOptions *options,
+                                                             const char          *description);
+void                 confab_stream_options_set_audio_source (ConfabStreamOptions *options,
+                                                             const char          *description);
 void                 confab_stream_options_set_video_format (ConfabStreamOptions *options,
                                                              int                  width,
                                                              int                  height,

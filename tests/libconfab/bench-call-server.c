@@ -156,7 +156,7 @@ make_stream (ConfabSession *session,
                                              "foreground-color=0xff000000", source_name);
   ConfabStream *stream;
 
-  g_setenv ("CONFAB_VIDEOSRC", source, TRUE);
+  confab_stream_options_set_video_source (options, source);
   confab_stream_options_set_video_format (options, width, height, fps);
   confab_stream_create_async (session, options, NULL, on_done, &result);
   while (result == NULL)

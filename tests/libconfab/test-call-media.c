@@ -218,7 +218,7 @@ make_stream_full (ConfabSession *session,
                                              colour);
   ConfabStream *stream;
 
-  g_setenv ("CONFAB_VIDEOSRC", source, TRUE);
+  confab_stream_options_set_video_source (options, source);
   confab_stream_options_set_audio (options, audio);
   confab_stream_options_set_video (options, video);
   confab_stream_options_set_video_format (options, 320, 240, 15);

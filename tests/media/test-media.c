@@ -30,6 +30,7 @@ typedef struct {
   guint8                pixel[4];
   guint                 descriptions;
   guint                 connected;
+  char                 *remote_ufrag;   /* of the last description received */
   GError               *error;
 } Side;
 
@@ -135,6 +136,12 @@ relay_description (ConfabPeerConnection *pc,
   g_autoptr(GError) error = NULL;
 
   gboolean ok = confab_peer_connection_set_remote_description (other->pc, type, sdp, &error);
+  const char *ufrag = strstr (sdp, "a=ice-ufrag:");
+
+  g_assert_nonnull (ufrag);
+  ufrag += strlen ("a=ice-ufrag:");
+  g_free (other->remote_ufrag);
+  other->remote_ufrag = g_strndup (ufrag, strcspn (ufrag, "\r\n"));
 
   g_assert_no_error (error);
   g_assert_true (ok);
@@ -207,6 +214,7 @@ side_clear (Side *side)
   confab_stream_release (side->local);
   g_clear_object (&side->local);
   g_clear_error (&side->error);
+  g_clear_pointer (&side->remote_ufrag, g_free);
 }
 
 static void
@@ -382,14 +390,20 @@ test_add_video (void)
   pair_clear (&pair);
 }
 
+typedef struct {
+  Pair  *pair;
+  guint  a_before;
+  guint  b_before;
+} RestartWait;
+
 static gboolean
 restart_answered (gpointer data)
 {
-  Pair *pair = data;
+  RestartWait *wait = data;
 
-  g_assert_no_error (pair->a.error);
-  g_assert_no_error (pair->b.error);
-  return pair->b.descriptions >= 2 && pair->a.descriptions >= 2;
+  g_assert_no_error (wait->pair->a.error);
+  g_assert_no_error (wait->pair->b.error);
+  return wait->pair->b.descriptions > wait->b_before && wait->pair->a.descriptions > wait->a_before;
 }
 
 /* An ICE restart (new credentials, new candidates) keeps media flowing both ways. */
@@ -397,15 +411,24 @@ static void
 test_ice_restart (void)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *first_ufrag = NULL;
+  RestartWait wait = { NULL, 0, 0 };
   Pair pair;
 
   pair_start (&pair, RED, BLUE);
   wait_colour (&pair.a, 0, 0, 255);
   wait_colour (&pair.b, 255, 0, 0);
 
+  first_ufrag = g_strdup (pair.b.remote_ufrag);
+  wait.pair = &pair;
+  wait.a_before = pair.a.descriptions;
+  wait.b_before = pair.b.descriptions;
   g_assert_true (confab_peer_connection_create_offer (pair.a.pc, TRUE, &error));
   g_assert_no_error (error);
-  g_assert_true (wait_for (restart_answered, &pair));
+  g_assert_true (wait_for (restart_answered, &wait));
+  /* The restart offer carried new ICE credentials. */
+  g_assert_nonnull (pair.b.remote_ufrag);
+  g_assert_cmpstr (pair.b.remote_ufrag, !=, first_ufrag);
 
   wait_colour (&pair.a, 0, 0, 255);
   wait_colour (&pair.b, 255, 0, 0);

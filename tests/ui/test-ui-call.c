@@ -845,6 +845,302 @@ test_incoming_call_cancelled (void)
   close_window (window);
 }
 
+/* A stand-in notification server on the session bus (org.freedesktop.Notifications),
+ * on a connection of its own: it records what GIO sends and can click a button. */
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.freedesktop.Notifications'>"
+  "    <method name='Notify'>"
+  "      <arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
+  "      <arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
+  "      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/><arg type='u' direction='out'/>"
+  "    </method>"
+  "    <method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  "    <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  "    <method name='GetServerInformation'>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "      <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "    </method>"
+  "    <signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+  "    <signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+  "  </interface>"
+  "</node>";
+
+/* The server runs in a thread of its own: GIO may call it synchronously from the main
+ * thread. What it records is read under the lock. */
+typedef struct {
+  GMutex           lock;
+  GThread         *thread;
+  GMainContext    *context;
+  GMainLoop       *loop;
+  GDBusConnection *connection;
+  guint            owner_id;
+  guint            object_id;
+  gboolean         owned;
+  guint32          last_id;
+  char            *summary;
+  char            *body;
+  char            *category;
+  char           **actions;
+  guint32          closed_id;
+} Notifier;
+
+static void
+on_notifier_method (GDBusConnection       *connection,
+                    const char            *sender,
+                    const char            *path,
+                    const char            *interface,
+                    const char            *method,
+                    GVariant              *parameters,
+                    GDBusMethodInvocation *invocation,
+                    gpointer               user_data)
+{
+  Notifier *notifier = user_data;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+
+  if (g_str_equal (method, "Notify"))
+    {
+      g_autoptr(GVariant) hints = NULL;
+      const char *category = NULL;
+
+      g_clear_pointer (&notifier->summary, g_free);
+      g_clear_pointer (&notifier->body, g_free);
+      g_clear_pointer (&notifier->category, g_free);
+      g_clear_pointer (&notifier->actions, g_strfreev);
+      g_variant_get (parameters, "(&su&sss^asa{sv}i)", NULL, NULL, NULL,
+                     &notifier->summary, &notifier->body, &notifier->actions, NULL, NULL);
+      hints = g_variant_get_child_value (parameters, 6);
+      if (g_variant_lookup (hints, "category", "&s", &category))
+        notifier->category = g_strdup (category);
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", ++notifier->last_id));
+    }
+  else if (g_str_equal (method, "CloseNotification"))
+    {
+      g_variant_get (parameters, "(u)", &notifier->closed_id);
+      g_dbus_method_invocation_return_value (invocation, NULL);
+    }
+  else if (g_str_equal (method, "GetCapabilities"))
+    {
+      const char *caps[] = { "actions", "body", NULL };
+
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
+    }
+  else
+    {
+      g_dbus_method_invocation_return_value (invocation,
+                                             g_variant_new ("(ssss)", "test", "confab", "1", "1.2"));
+    }
+}
+
+static void
+on_notifier_name_acquired (GDBusConnection *connection,
+                           const char      *name,
+                           gpointer         user_data)
+{
+  Notifier *notifier = user_data;
+
+  g_mutex_lock (&notifier->lock);
+  notifier->owned = TRUE;
+  g_mutex_unlock (&notifier->lock);
+}
+
+static gpointer
+notifier_thread (gpointer data)
+{
+  static const GDBusInterfaceVTable vtable = { on_notifier_method, NULL, NULL, { 0 } };
+  Notifier *notifier = data;
+  g_autoptr(GDBusNodeInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+
+  g_main_context_push_thread_default (notifier->context);
+
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  notifier->connection =
+    g_dbus_connection_new_for_address_sync (address,
+                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                            NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  info = g_dbus_node_info_new_for_xml (notifications_xml, &error);
+  g_assert_no_error (error);
+  notifier->object_id = g_dbus_connection_register_object (notifier->connection,
+                                                           "/org/freedesktop/Notifications",
+                                                           info->interfaces[0], &vtable,
+                                                           notifier, NULL, &error);
+  g_assert_no_error (error);
+  notifier->owner_id = g_bus_own_name_on_connection (notifier->connection, "org.freedesktop.Notifications",
+                                                     G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                     on_notifier_name_acquired, NULL, notifier, NULL);
+
+  g_main_loop_run (notifier->loop);
+
+  g_bus_unown_name (notifier->owner_id);
+  g_dbus_connection_unregister_object (notifier->connection, notifier->object_id);
+  g_dbus_connection_close_sync (notifier->connection, NULL, NULL);
+  g_clear_object (&notifier->connection);
+  g_main_context_pop_thread_default (notifier->context);
+
+  return NULL;
+}
+
+static gboolean
+notifier_owned (gpointer data)
+{
+  Notifier *notifier = data;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+
+  return notifier->owned;
+}
+
+static void
+notifier_start (Notifier *notifier)
+{
+  memset (notifier, 0, sizeof *notifier);
+  g_mutex_init (&notifier->lock);
+  notifier->context = g_main_context_new ();
+  notifier->loop = g_main_loop_new (notifier->context, FALSE);
+  notifier->thread = g_thread_new ("notifier", notifier_thread, notifier);
+  wait_until (notifier_owned, notifier, WAIT_MS, "the notification server's name");
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+notifier_stop (Notifier *notifier)
+{
+  g_main_context_invoke (notifier->context, quit_loop, notifier->loop);
+  g_thread_join (notifier->thread);
+  g_main_loop_unref (notifier->loop);
+  g_main_context_unref (notifier->context);
+  g_clear_pointer (&notifier->summary, g_free);
+  g_clear_pointer (&notifier->body, g_free);
+  g_clear_pointer (&notifier->category, g_free);
+  g_clear_pointer (&notifier->actions, g_strfreev);
+  g_mutex_clear (&notifier->lock);
+}
+
+/* Clicks the button labelled @label of the last notification. */
+static void
+notifier_click (Notifier   *notifier,
+                const char *label)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+  g_autoptr(GError) error = NULL;
+
+  /* actions come in pairs: key, label */
+  for (guint i = 0; notifier->actions != NULL && notifier->actions[i] != NULL && notifier->actions[i + 1] != NULL; i += 2)
+    {
+      if (g_strcmp0 (notifier->actions[i + 1], label) != 0)
+        continue;
+
+      g_dbus_connection_emit_signal (notifier->connection, NULL, "/org/freedesktop/Notifications",
+                                     "org.freedesktop.Notifications", "ActionInvoked",
+                                     g_variant_new ("(us)", notifier->last_id, notifier->actions[i]),
+                                     &error);
+      g_assert_no_error (error);
+      return;
+    }
+
+  g_error ("the notification has no button “%s”", label);
+}
+
+static gboolean
+notifier_notified (gpointer data)
+{
+  Notifier *notifier = data;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+
+  return notifier->summary != NULL;
+}
+
+static gboolean
+notifier_closed (gpointer data)
+{
+  Notifier *notifier = data;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+
+  return notifier->closed_id != 0 && notifier->closed_id == notifier->last_id;
+}
+
+static void
+notifier_forget (Notifier *notifier)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+
+  g_clear_pointer (&notifier->summary, g_free);
+}
+
+static gboolean
+peer_ringing (gpointer data)
+{
+  Peer *peer = data;
+
+  return peer->call != NULL && confab_call_get_status (peer->call) == CONFAB_CALL_STATUS_RINGING;
+}
+
+static gboolean
+app_can_notify (gpointer data)
+{
+  return confab_application_can_notify (app);
+}
+
+static void
+test_incoming_call_notification (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  ConfabWindow *window;
+  Notifier notifier;
+  Peer bob;
+
+  window = signed_in_window (server);
+  peer_init (&bob, server, GREEN);
+  notifier_start (&notifier);
+  wait_until (app_can_notify, NULL, WAIT_MS, "the app to see the notification server");
+
+  /* a call rings with a notification of the incoming-call category */
+  on_peer_call_placed (&bob, TRUE);
+  wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
+  wait_until (notifier_notified, &notifier, WAIT_MS, "the notification");
+  g_test_message ("Notify: %s / %s (%s)", notifier.summary, notifier.body, notifier.category);
+  g_assert_cmpstr (notifier.summary, ==, "Incoming Video Call");
+  g_assert_nonnull (strstr (notifier.body, "Bob Marley"));
+  g_assert_cmpstr (notifier.category, ==, "call.incoming");
+  wait_until (peer_ringing, &bob, WAIT_MS, "bob to hear the ring");
+
+  /* its Accept button answers; the notification is withdrawn */
+  notifier_click (&notifier, "Accept");
+  wait_until (window_in_call, window, WAIT_MS, "the call accepted from the notification");
+  wait_until (notifier_closed, &notifier, WAIT_MS, "the notification to be withdrawn");
+  g_assert_false (confab_window_get_ringing (window));
+  g_assert_null (confab_window_get_incoming_dialog (window));
+  confab_call_hang_up (bob.call);
+  wait_until (window_out_of_call, window, WAIT_MS, "the call to end");
+
+  /* a call given up withdraws its notification */
+  notifier_forget (&notifier);
+  on_peer_call_placed (&bob, FALSE);
+  wait_until (notifier_notified, &notifier, WAIT_MS, "the second notification");
+  wait_until (peer_ringing, &bob, WAIT_MS, "bob to hear the ring again");
+  /* GIO learns the notification's id from the server's answer: let it arrive */
+  run_main_loop_briefly ();
+  confab_call_hang_up (bob.call);
+  wait_until (notifier_closed, &notifier, WAIT_MS, "the second notification to be withdrawn");
+  wait_until (dialog_gone, window, WAIT_MS, "the dialog to go");
+
+  peer_clear (&bob);
+  close_window (window);
+  notifier_stop (&notifier);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -874,6 +1170,7 @@ main (int   argc,
   g_test_add_func ("/ui/call/incoming-accepted", test_incoming_call_accepted);
   g_test_add_func ("/ui/call/incoming-declined", test_incoming_call_declined);
   g_test_add_func ("/ui/call/incoming-cancelled", test_incoming_call_cancelled);
+  g_test_add_func ("/ui/call/notification", test_incoming_call_notification);
 
   status = g_test_run ();
 

@@ -23,6 +23,17 @@ uuid_n (guint n)
   return g_strdup_printf ("00000000-0000-4000-8000-%012x", n);
 }
 
+/* The text of message @i of a burst: every third one large (frames with 16-bit
+ * lengths, and more than the 64 KiB a connection gathers before it waits), the
+ * others short. */
+static char *
+burst_text (guint i)
+{
+  g_autofree char *padding = g_strnfill (i % 3 == 0 ? 15000 + i : i % 200, 'a' + i % 26);
+
+  return g_strdup_printf ("%05u%s", i, padding);
+}
+
 /* A message from @from to @to arrives, with the server's stamp. */
 static void
 assert_round_trip (TestClient *from,
@@ -408,6 +419,81 @@ test_register_guest_vs_accounts (void)
   w3 = test_client_hello (third);
   try_guest_id (third, server, "lee", "NOT_ALLOWED");
   try_guest_id (third, server, "mae", NULL);
+}
+
+/* Many frames for one connection within one loop iteration leave gathered in a few
+ * writes: every one arrives whole and in order, answers and events alike. */
+static void
+test_burst (void)
+{
+  const char *args[] = { "--rate-per-second", "100000", "--rate-burst", "100000", NULL };
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (args);
+  g_autoptr(TestClient) alice = test_client_connect (server);
+  g_autoptr(TestClient) bob = test_client_connect (server);
+  g_autoptr(JsonObject) G_GNUC_UNUSED a = test_client_register_guest (alice, server, "alice");
+  g_autoptr(JsonObject) G_GNUC_UNUSED b = test_client_register_guest (bob, server, "bob");
+  const guint n = 150;  /* about 750 KB of events: within what a session keeps unacknowledged */
+  gint64 first_id = 0;
+  gint64 last_seq = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *uuid = uuid_n (0x8000 + i);
+      g_autofree char *text = burst_text (i);
+      g_autofree char *members = g_strdup_printf ("\"to\":\"bob\",\"uuid\":\"%s\",\"text\":\"%s\"",
+                                                  uuid, text);
+      gint64 id = test_client_request (alice, "contactMessage", members);
+
+      if (i == 0)
+        first_id = id;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) result = test_client_expect (alice, "result");
+      g_autoptr(JsonObject) event = test_client_expect (bob, "contactMessage");
+      g_autofree char *uuid = uuid_n (0x8000 + i);
+      g_autofree char *text = burst_text (i);
+
+      g_assert_cmpint (json_object_get_int_member (result, "re"), ==, first_id + i);
+      g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (result, "data"), "uuid"),
+                       ==, uuid);
+      g_assert_cmpstr (json_object_get_string_member (event, "uuid"), ==, uuid);
+      g_assert_cmpstr (json_object_get_string_member (event, "text"), ==, text);
+      g_assert_cmpint (json_object_get_int_member (event, "seq"), ==, last_seq + 1);
+      last_seq = json_object_get_int_member (event, "seq");
+    }
+
+  test_client_assert_quiet (alice);
+  test_client_assert_quiet (bob);
+  g_assert_false (alice->closed);
+
+  /* Nothing was acknowledged: resuming from 0 elsewhere replays all of it at once,
+   * far more than one flush's worth for one connection. */
+  {
+    g_autoptr(TestClient) bob2 = test_client_connect (server);
+    g_autoptr(JsonObject) G_GNUC_UNUSED welcome = test_client_hello (bob2);
+    g_autofree char *members = g_strdup_printf ("\"resumeToken\":\"%s\",\"lastSeq\":0", bob->resume_token);
+    g_autoptr(JsonObject) result = NULL;
+    gint64 id;
+
+    bob2->last_seq = 0;
+    id = test_client_request (bob2, "resume", members);
+    result = test_client_expect (bob2, "result");
+    g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (result, "data"), "replayed"),
+                     ==, last_seq);
+
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(JsonObject) event = test_client_expect (bob2, "contactMessage");
+        g_autofree char *text = burst_text (i);
+
+        g_assert_cmpstr (json_object_get_string_member (event, "text"), ==, text);
+      }
+    test_client_assert_quiet (bob2);
+    g_assert_cmpint (test_client_wait_closed (bob), ==, 4002);
+  }
 }
 
 /* routing */
@@ -1555,6 +1641,7 @@ main (int    argc,
   g_test_add_func ("/server/register/account", test_register_account);
   g_test_add_func ("/server/register/guest-vs-accounts", test_register_guest_vs_accounts);
   g_test_add_func ("/server/routing", test_routing);
+  g_test_add_func ("/server/burst", test_burst);
   g_test_add_func ("/server/offline", test_offline);
   g_test_add_func ("/server/resume/replay", test_resume);
   g_test_add_func ("/server/resume/takeover", test_resume_takeover);

@@ -221,6 +221,63 @@ pointer_cleared (gpointer data)
   return *(gpointer *) data == NULL;
 }
 
+static gboolean
+widget_drawn (gpointer data)
+{
+  return gtk_widget_get_mapped (data) && gtk_widget_get_width (data) > 0;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+typedef struct {
+  GtkWidget  *window;
+  char       *path;
+  gboolean    done;
+} Shot;
+
+/* After a paint, everything is allocated: render the window into a PNG. */
+static void
+on_after_paint (GdkFrameClock *clock,
+                Shot          *shot)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (shot->window);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  int width = gtk_widget_get_width (shot->window);
+  int height = gtk_widget_get_height (shot->window);
+  GdkRGBA background;
+
+  g_signal_handlers_disconnect_by_func (clock, on_after_paint, shot);
+  gdk_rgba_parse (&background, "#fafafa");
+  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (shot->window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_true (gdk_texture_save_to_png (texture, shot->path));
+  shot->done = TRUE;
+}
+
+static void
+save_window_png (GtkWidget  *window,
+                 const char *name)
+{
+  const char *dir = g_getenv ("CONFAB_UI_OUTDIR");
+  g_autofree char *path = g_build_filename (dir != NULL ? dir : ".", name, NULL);
+  Shot shot = { window, path, FALSE };
+
+  wait_until (widget_drawn, window, WAIT_MS, "the window to be shown");
+  g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint", G_CALLBACK (on_after_paint), &shot);
+  gtk_widget_queue_draw (window);
+  wait_until (flag_set, &shot.done, WAIT_MS, "a paint");
+  g_test_message ("saved %s", path);
+}
+
 static void
 test_preferences (void)
 {
@@ -253,6 +310,8 @@ test_preferences (void)
       gtk_switch_set_active (echo, TRUE);
     }
   g_assert_true (g_settings_get_boolean (settings, "echo-cancellation"));
+
+  save_window_png (window, "confab-preferences.png");
 
   /* closing stops the pipelines */
   gtk_window_close (GTK_WINDOW (window));
@@ -289,6 +348,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   gst_init (&argc, &argv);
   adw_init ();
+  /* screenshots show the end of transitions */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
 
   (void) confab_get_resource ();
 

@@ -515,13 +515,6 @@ confab_preferences_window_init (ConfabPreferencesWindow *self)
                                G_CALLBACK (on_picker_selected), self, G_CONNECT_SWAPPED);
     }
 
-  self->devices = confab_get_device_list ();
-  if (self->devices != NULL)
-    {
-      g_object_ref (self->devices);
-      g_signal_connect_object (self->devices, "items-changed",
-                               G_CALLBACK (fill_pickers), self, G_CONNECT_SWAPPED);
-    }
   fill_pickers (self);
 
   g_settings_bind (self->settings, "echo-cancellation", self->echo_switch, "active", G_SETTINGS_BIND_DEFAULT);
@@ -533,12 +526,43 @@ confab_preferences_window_init (ConfabPreferencesWindow *self)
     }
 }
 
+/**
+ * confab_preferences_window_new:
+ * @parent: (nullable): the window it belongs to
+ * @devices: (nullable): the #ConfabMediaDevice list to pick from (a session's);
+ *   %NULL to list them here
+ *
+ * Returns: (transfer floating): the preferences window
+ */
 GtkWidget *
-confab_preferences_window_new (GtkWindow *parent)
+confab_preferences_window_new (GtkWindow  *parent,
+                               GListModel *devices)
 {
-  return g_object_new (CONFAB_TYPE_PREFERENCES_WINDOW,
+  ConfabPreferencesWindow *self;
+
+  self = g_object_new (CONFAB_TYPE_PREFERENCES_WINDOW,
                        "transient-for", parent,
                        NULL);
+
+  if (devices != NULL)
+    {
+      self->devices = g_object_ref (devices);
+    }
+  else
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->devices = (GListModel *) confab_device_list_new (&error);
+      if (self->devices == NULL)
+        g_debug ("No device list: %s", error->message);
+    }
+
+  if (self->devices != NULL)
+    g_signal_connect_object (self->devices, "items-changed",
+                             G_CALLBACK (fill_pickers), self, G_CONNECT_SWAPPED);
+  fill_pickers (self);
+
+  return GTK_WIDGET (self);
 }
 
 /**

@@ -14,7 +14,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ConfabPreferencesWindow, confab_preferences_window,
                       CONFAB, PREFERENCES_WINDOW, AdwPreferencesWindow)
 
-GtkWidget            *confab_preferences_window_new                 (GtkWindow               *parent);
+GtkWidget            *confab_preferences_window_new                 (GtkWindow               *parent,
+                                                                     GListModel              *devices);
 ConfabVideoPaintable *confab_preferences_window_get_preview         (ConfabPreferencesWindow *self);
 double                confab_preferences_window_get_microphone_level (ConfabPreferencesWindow *self);
 

@@ -7,8 +7,6 @@
 
 #include "confab-util.h"
 
-#include <confab.h>
-
 #include <string.h>
 
 /* A user id is 1–64 bytes of [A-Za-z0-9._@-] (docs/PROTOCOL.md §2). */
@@ -81,25 +79,4 @@ GSettings *
 confab_settings_new (void)
 {
   return g_settings_new (CONFAB_SETTINGS_SCHEMA_ID);
-}
-
-/* The cameras, microphones and speakers of this machine: one list for the process,
- * made on first use; NULL when the media engine cannot start. */
-GListModel *
-confab_get_device_list (void)
-{
-  static ConfabDeviceList *devices;
-  static gboolean tried;
-
-  if (!tried)
-    {
-      g_autoptr(GError) error = NULL;
-
-      tried = TRUE;
-      devices = confab_device_list_new (&error);
-      if (devices == NULL)
-        g_debug ("No device list: %s", error->message);
-    }
-
-  return devices != NULL ? G_LIST_MODEL (devices) : NULL;
 }

@@ -14,6 +14,5 @@ gboolean   confab_server_url_is_valid   (const char *url);
 char      *confab_format_time           (GDateTime  *time,
                                          GDateTime  *now);
 GSettings *confab_settings_new          (void);
-GListModel *confab_get_device_list      (void);
 
 G_END_DECLS

@@ -669,7 +669,6 @@ _confab_window_calls_init (ConfabWindow *self)
   g_settings_bind (self->settings, "camera", self->call_view, "camera-device", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "microphone", self->call_view, "microphone-device", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "speaker", self->call_view, "speaker-device", G_SETTINGS_BIND_DEFAULT);
-  confab_call_view_set_devices (self->call_view, confab_get_device_list ());
   g_signal_connect_object (self->call_view, "notify::camera-device",
                            G_CALLBACK (on_call_device_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->call_view, "notify::microphone-device",
@@ -710,6 +709,9 @@ _confab_window_calls_set_session (ConfabWindow  *self,
         confab_call_hang_up (self->call);
       hide_call (self);
     }
+
+  confab_call_view_set_devices (self->call_view,
+                                session != NULL ? confab_session_get_media_devices (session) : NULL);
 
   if (session != NULL)
     {

@@ -477,7 +477,10 @@ preferences_activated (GtkWidget  *widget,
   ConfabWindow *self = CONFAB_WINDOW (widget);
   GtkWidget *preferences;
 
-  preferences = confab_preferences_window_new (GTK_WINDOW (self));
+  preferences = confab_preferences_window_new (GTK_WINDOW (self),
+                                               self->session != NULL
+                                               ? confab_session_get_media_devices (self->session)
+                                               : NULL);
   gtk_window_present (GTK_WINDOW (preferences));
 }
 

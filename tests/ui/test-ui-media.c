@@ -282,7 +282,7 @@ static void
 test_preferences (void)
 {
   g_autoptr(GSettings) settings = g_settings_new ("org.confab.Confab");
-  GtkWidget *window = confab_preferences_window_new (NULL);
+  GtkWidget *window = confab_preferences_window_new (NULL, NULL);
   GtkWidget *weak = window;
   GtkSwitch *echo;
   AdwComboRow *camera_row;

@@ -43,6 +43,7 @@ typedef struct {
   ConfabStream *stream;
   GPtrArray    *elements;
   GPtrArray    *tee_pads;
+  GPtrArray    *held_pads;      /* queue pads dropping buffers until negotiated */
 } Sender;
 
 typedef struct {
@@ -128,6 +129,7 @@ sender_free (gpointer data)
   g_clear_object (&sender->stream);
   g_clear_pointer (&sender->elements, g_ptr_array_unref);
   g_clear_pointer (&sender->tee_pads, g_ptr_array_unref);
+  g_clear_pointer (&sender->held_pads, g_ptr_array_unref);
   g_free (sender);
 }
 
@@ -242,6 +244,45 @@ emit_local_description (GObject  *object,
   g_signal_emit (self, signals[SIGNAL_LOCAL_DESCRIPTION], 0, description->type, description->sdp);
 }
 
+static GstPadProbeReturn
+drop_until_negotiated (GstPad          *pad,
+                       GstPadProbeInfo *info,
+                       gpointer         user_data)
+{
+  return GST_PAD_PROBE_DROP;
+}
+
+static void request_key_frames (ConfabPeerConnection *self);
+
+/* webrtcbin answers "not linked" for a track that is not negotiated yet, which would
+ * stop the shared encoder: a new track's buffers are dropped until its negotiation
+ * is over, then it starts with a key frame. */
+static void
+release_held_senders (ConfabPeerConnection *self)
+{
+  gboolean released = FALSE;
+
+  for (guint i = 0; i < self->senders->len; i++)
+    {
+      Sender *sender = g_ptr_array_index (self->senders, i);
+
+      for (guint j = 0; j < sender->held_pads->len; j++)
+        {
+          GstPad *pad = g_ptr_array_index (sender->held_pads, j);
+          gulong id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (pad), "confab-hold"));
+
+          if (id != 0)
+            gst_pad_remove_probe (pad, id);
+          g_object_set_data (G_OBJECT (pad), "confab-hold", NULL);
+          released = TRUE;
+        }
+      g_ptr_array_set_size (sender->held_pads, 0);
+    }
+
+  if (released)
+    request_key_frames (self);
+}
+
 static void
 after_negotiation (GObject  *object,
                    gpointer  data)
@@ -252,6 +293,7 @@ after_negotiation (GObject  *object,
     return;
 
   self->negotiating = FALSE;
+  release_held_senders (self);
   if (self->offer_pending)
     {
       gboolean ice_restart = self->pending_ice_restart;
@@ -1132,6 +1174,15 @@ link_sender_track (ConfabPeerConnection  *self,
   for (guint i = sender->elements->len; i > first; i--)
     gst_element_sync_state_with_parent (g_ptr_array_index (sender->elements, i - 1));
 
+  {
+    g_autoptr(GstPad) queue_src = gst_element_get_static_pad (queue, "src");
+    gulong id = gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                                   drop_until_negotiated, NULL, NULL);
+
+    g_object_set_data (G_OBJECT (queue_src), "confab-hold", GSIZE_TO_POINTER (id));
+    g_ptr_array_add (sender->held_pads, g_steal_pointer (&queue_src));
+  }
+
   tee_pad = gst_element_request_pad_simple (tee, "src_%u");
   queue_sink = gst_element_get_static_pad (queue, "sink");
   gst_pad_link (tee_pad, queue_sink);
@@ -1585,6 +1636,7 @@ confab_peer_connection_add_stream (ConfabPeerConnection  *self,
   sender->stream = g_object_ref (stream);
   sender->elements = g_ptr_array_new_with_free_func (gst_object_unref);
   sender->tee_pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  sender->held_pads = g_ptr_array_new_with_free_func (gst_object_unref);
 
   for (int video = 1; video >= 0; video--)
     {

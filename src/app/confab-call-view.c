@@ -341,6 +341,8 @@ attach_remote_sink (ConfabCallView *self)
       !confab_stream_get_has_video (self->remote_stream))
     return;
 
+  g_debug ("Showing the video of stream %s", confab_stream_get_id (self->remote_stream));
+
   /* a fresh sink each time: a stream lets go of the last one asynchronously */
   self->remote_sink = gst_object_ref_sink (confab_video_paintable_create_sink (self->remote_paintable));
   confab_stream_attach_video_sink (self->remote_stream, self->remote_sink);
@@ -460,6 +462,9 @@ on_stream_added (ConfabCallView *self,
                  ConfabStream   *stream,
                  ConfabCall     *call)
 {
+  g_debug ("Stream %s added (audio %d, video %d)", confab_stream_get_id (stream),
+           confab_stream_get_has_audio (stream), confab_stream_get_has_video (stream));
+
   /* prefer a camera over what was shown; a screen share replaces the camera */
   if (self->remote_stream == NULL ||
       confab_stream_get_is_screensharing (stream) ||

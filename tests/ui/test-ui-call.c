@@ -114,6 +114,7 @@ typedef struct {
   gboolean       remote_audio_enabled;
   gboolean       remote_video_enabled;
   guint          remote_updates;
+  guint          streams_added;
   char          *declined;
   char          *hangup_from;
   gboolean       ended;
@@ -161,12 +162,29 @@ on_peer_remote_stream_updated (ConfabCall   *call,
 }
 
 static void
+on_peer_stream_added (ConfabCall   *call,
+                      ConfabStream *stream,
+                      Peer         *peer)
+{
+  peer->streams_added++;
+  g_test_message ("bob receives stream %s (screen %d)", confab_stream_get_id (stream),
+                  confab_stream_get_is_screensharing (stream));
+}
+
+static gboolean
+peer_has_two_streams (gpointer data)
+{
+  return ((Peer *) data)->streams_added >= 2;
+}
+
+static void
 peer_watch_call (Peer       *peer,
                  ConfabCall *call)
 {
   g_set_object (&peer->call, call);
   peer->ended = FALSE;
   peer->remote_updates = 0;
+  peer->streams_added = 0;
   peer->remote_audio_enabled = TRUE;
   peer->remote_video_enabled = TRUE;
   g_clear_pointer (&peer->declined, g_free);
@@ -176,6 +194,7 @@ peer_watch_call (Peer       *peer,
   g_signal_connect (call, "hangup", G_CALLBACK (on_peer_call_hangup), peer);
   g_signal_connect (call, "notify::status", G_CALLBACK (on_peer_call_status), peer);
   g_signal_connect (call, "remote-stream-updated", G_CALLBACK (on_peer_remote_stream_updated), peer);
+  g_signal_connect (call, "stream-added", G_CALLBACK (on_peer_stream_added), peer);
 }
 
 static ConfabStream *
@@ -651,6 +670,12 @@ test_outgoing_video_call (void)
   wait_until (widget_visible, muted_badge, WAIT_MS, "the muted badge");
   confab_call_set_audio_enabled (bob.call, TRUE);
   wait_until (widget_hidden, muted_badge, WAIT_MS, "the muted badge to go");
+
+  /* sharing the screen adds a stream at bob's; the call goes on */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.share-screen", NULL));
+  wait_until (peer_has_two_streams, &bob, WAIT_MS, "bob to receive the screen");
+  remote.n_frames = confab_video_paintable_get_n_frames (remote.paintable) + 5;
+  wait_until (has_frames, &remote, WAIT_MS, "bob's video after the screen share");
 
   /* a second call is refused while this one is on */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.call-audio", "s", "carol");

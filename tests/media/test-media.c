@@ -299,6 +299,11 @@ test_video_call (void)
 
   pair_start (&pair, RED, BLUE);
 
+  /* One microphone at a time goes through the echo canceller (when the plugin is
+   * there): the first stream made here. */
+  g_assert_cmpint (confab_stream_get_echo_cancellation (pair.a.local), ==, confab_media_has_echo_cancellation ());
+  g_assert_false (confab_stream_get_echo_cancellation (pair.b.local));
+
   wait_colour (&pair.a, 0, 0, 255);
   wait_colour (&pair.b, 255, 0, 0);
   g_assert_true (confab_peer_connection_get_connected (pair.a.pc));

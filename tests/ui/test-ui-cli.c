@@ -321,6 +321,114 @@ test_call_screenshot (void)
   g_clear_object (&callee.session);
 }
 
+/* The caller: calls carol until she is online and accepts. */
+typedef struct {
+  ConfabSession *session;
+  ConfabStream  *stream;
+  ConfabCall    *call;
+  gboolean       accepted;
+} Caller;
+
+static void
+on_caller_accepted (ConfabCall *call,
+                    Caller     *caller)
+{
+  caller->accepted = TRUE;
+}
+
+static gboolean
+on_caller_tick (gpointer user_data)
+{
+  Caller *caller = user_data;
+  ConfabContact *carol;
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call;
+
+  /* (removed by the test once the app is done) */
+  if (caller->accepted)
+    return G_SOURCE_CONTINUE;
+
+  /* the last attempt is still ringing or waiting for an answer */
+  if (caller->call != NULL && confab_call_get_status (caller->call) != CONFAB_CALL_STATUS_ENDED)
+    return G_SOURCE_CONTINUE;
+
+  carol = confab_session_get_or_create_contact (caller->session, "carol");
+  call = confab_contact_call (carol, caller->stream, CONFAB_CALL_MEDIA_VIDEO, &error);
+  if (call == NULL)
+    {
+      g_test_message ("calling carol: %s", error->message);
+      return G_SOURCE_CONTINUE;
+    }
+
+  if (caller->call != NULL)
+    g_signal_handlers_disconnect_by_data (caller->call, caller);
+  g_set_object (&caller->call, call);
+  g_signal_connect (call, "accepted", G_CALLBACK (on_caller_accepted), caller);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_accept_calls_screenshot (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autofree char *path = output_path ("confab-cli-accepted.png");
+  g_autofree char *uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (server), NULL);
+  g_autoptr(ConfabUserAgent) ua = confab_user_agent_new (uri);
+  g_autoptr(ConfabRegisterInformation) info = confab_register_information_new ();
+  g_autoptr(ConfabStreamOptions) options = confab_stream_options_new ();
+  g_autoptr(GVariant) variant = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *saved_source = NULL;
+  g_auto(Run) run = { 0 };
+  Callee registered = { NULL, NULL, NULL };
+  Caller caller = { NULL, NULL, NULL, FALSE };
+  const char *args[] = {
+    "--server", confab_test_server_get_url (server),
+    "--api-key", confab_test_server_get_api_key (server),
+    "--user-id", "carol",
+    "--accept-calls",
+    "--screenshot", path,
+    NULL
+  };
+  guint tick;
+
+  confab_register_information_set_server_url (info, confab_test_server_get_url (server));
+  confab_register_information_set_user_id (info, "dave");
+  confab_user_agent_register_async (ua, info, NULL, on_callee_registered, &registered);
+  while (registered.session == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  caller.session = registered.session;
+
+  saved_source = g_strdup (g_getenv ("CONFAB_VIDEOSRC"));
+  g_setenv ("CONFAB_VIDEOSRC", BLUE, TRUE);
+  variant = confab_stream_options_to_variant (options);
+  caller.stream = confab_stream_new_local (variant, &error);
+  g_assert_no_error (error);
+  /* the app's own camera: the test pattern of the environment */
+  if (saved_source != NULL)
+    g_setenv ("CONFAB_VIDEOSRC", saved_source, TRUE);
+  else
+    g_unsetenv ("CONFAB_VIDEOSRC");
+
+  /* dave calls carol again and again until the app is up and accepts by itself */
+  tick = g_timeout_add (500, on_caller_tick, &caller);
+  g_unlink (path);
+  run_confab (&run, args);
+  g_source_remove (tick);
+
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (caller.accepted);
+  assert_png (path);
+
+  if (caller.call != NULL)
+    g_signal_handlers_disconnect_by_data (caller.call, &caller);
+  confab_stream_release (caller.stream);
+  g_clear_object (&caller.stream);
+  g_clear_object (&caller.call);
+  g_clear_object (&caller.session);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -338,6 +446,7 @@ main (int   argc,
   g_test_add_func ("/ui/cli/refused", test_refused);
   g_test_add_func ("/ui/cli/bad-options", test_bad_options);
   g_test_add_func ("/ui/cli/call-screenshot", test_call_screenshot);
+  g_test_add_func ("/ui/cli/accept-calls-screenshot", test_accept_calls_screenshot);
 
   return g_test_run ();
 }

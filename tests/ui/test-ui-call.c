@@ -922,7 +922,7 @@ on_notifier_method (GDBusConnection       *connection,
                     gpointer               user_data)
 {
   Notifier *notifier = user_data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&notifier->lock);
 
   if (g_str_equal (method, "Notify"))
     {
@@ -1016,7 +1016,7 @@ static gboolean
 notifier_owned (gpointer data)
 {
   Notifier *notifier = data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&notifier->lock);
 
   return notifier->owned;
 }
@@ -1058,7 +1058,7 @@ static void
 notifier_click (Notifier   *notifier,
                 const char *label)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&notifier->lock);
   g_autoptr(GError) error = NULL;
 
   /* actions come in pairs: key, label */
@@ -1082,7 +1082,7 @@ static gboolean
 notifier_notified (gpointer data)
 {
   Notifier *notifier = data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&notifier->lock);
 
   return notifier->summary != NULL;
 }
@@ -1091,7 +1091,7 @@ static gboolean
 notifier_closed (gpointer data)
 {
   Notifier *notifier = data;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&notifier->lock);
 
   return notifier->closed_id != 0 && notifier->closed_id == notifier->last_id;
 }
@@ -1099,7 +1099,7 @@ notifier_closed (gpointer data)
 static void
 notifier_forget (Notifier *notifier)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&notifier->lock);
+  g_autoptr(GMutexLocker) locker G_GNUC_UNUSED = g_mutex_locker_new (&notifier->lock);
 
   g_clear_pointer (&notifier->summary, g_free);
 }

@@ -659,6 +659,25 @@ check_string (JsonNode          *node,
   return TRUE;
 }
 
+static const char * const media_values[] = { "audio", "video", "screen", NULL };
+static const char * const sdp_type_values[] = { "offer", "answer", NULL };
+
+/* A string that must be one of @values. */
+static gboolean
+check_one_of (JsonNode            *node,
+              const char          *name,
+              const char * const  *values,
+              const char          *expected,
+              char               **out_field,
+              GError             **error)
+{
+  if (!check_string (node, name, CONFAB_WIRE_MAX_ID_BYTES, FALSE, out_field, error))
+    return FALSE;
+  if (!g_strv_contains (values, json_node_get_string (node)))
+    return set_field_error (error, out_field, name, CONFAB_WIRE_ERROR_BAD_PARAMETER, "%s", expected);
+  return TRUE;
+}
+
 static gboolean
 check_field (JsonNode                *node,
              const Field             *field,
@@ -799,23 +818,12 @@ check_field (JsonNode                *node,
       }
 
     case FIELD_MEDIA:
-      if (!check_string (node, name, CONFAB_WIRE_MAX_ID_BYTES, FALSE, out_field, error))
-        return FALSE;
-      if (!g_str_equal (json_node_get_string (node), "audio") &&
-          !g_str_equal (json_node_get_string (node), "video") &&
-          !g_str_equal (json_node_get_string (node), "screen"))
-        return set_field_error (error, out_field, name, CONFAB_WIRE_ERROR_BAD_PARAMETER,
-                                "must be \"audio\", \"video\" or \"screen\"");
-      return TRUE;
+      return check_one_of (node, name, media_values, "must be \"audio\", \"video\" or \"screen\"",
+                           out_field, error);
 
     case FIELD_SDP_TYPE:
-      if (!check_string (node, name, CONFAB_WIRE_MAX_ID_BYTES, FALSE, out_field, error))
-        return FALSE;
-      if (!g_str_equal (json_node_get_string (node), "offer") &&
-          !g_str_equal (json_node_get_string (node), "answer"))
-        return set_field_error (error, out_field, name, CONFAB_WIRE_ERROR_BAD_PARAMETER,
-                                "must be \"offer\" or \"answer\"");
-      return TRUE;
+      return check_one_of (node, name, sdp_type_values, "must be \"offer\" or \"answer\"",
+                           out_field, error);
 
     case FIELD_MLINE:
       if (!is_integer_node (node) || json_node_get_int (node) < 0 || json_node_get_int (node) > 255)

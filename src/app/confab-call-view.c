@@ -33,6 +33,7 @@ struct _ConfabCallView
   GtkLabel             *remote_status;
   GtkPicture           *remote_picture;
   GtkWidget            *remote_muted_badge;
+  GtkLabel             *remote_name;
   GtkLabel             *remote_muted_label;
   GtkWidget            *self_view;
   GtkPicture           *self_picture;
@@ -192,6 +193,9 @@ update_remote (ConfabCallView *self)
   const char *name = self->call != NULL ? contact_name (confab_call_get_contact (self->call)) : "";
   gboolean remote_muted = FALSE;
 
+  /* the name goes with the picture; the avatar page shows it already */
+  gtk_widget_set_visible (GTK_WIDGET (self->remote_name), remote_video_shown (self));
+
   if (remote_video_shown (self))
     {
       gtk_stack_set_visible_child_name (self->remote_stack, "video");
@@ -214,6 +218,7 @@ update_remote (ConfabCallView *self)
     }
 
   adw_avatar_set_text (self->remote_avatar, name);
+  gtk_label_set_label (self->remote_name, name);
 
   if (self->remote_stream != NULL && confab_stream_get_has_audio (self->remote_stream))
     remote_muted = !confab_stream_get_audio_enabled (self->remote_stream);
@@ -893,6 +898,7 @@ confab_call_view_class_init (ConfabCallViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ConfabCallView, remote_status);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallView, remote_picture);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallView, remote_muted_badge);
+  gtk_widget_class_bind_template_child (widget_class, ConfabCallView, remote_name);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallView, remote_muted_label);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallView, self_view);
   gtk_widget_class_bind_template_child (widget_class, ConfabCallView, self_picture);
@@ -928,6 +934,7 @@ confab_call_view_init (ConfabCallView *self)
   self->cancellable = g_cancellable_new ();
   self->remote_paintable = confab_video_paintable_new ();
   self->self_paintable = confab_video_paintable_new ();
+  confab_video_paintable_set_mirrored (self->self_paintable, TRUE);
   gtk_picture_set_paintable (self->remote_picture, GDK_PAINTABLE (self->remote_paintable));
   gtk_picture_set_paintable (self->self_picture, GDK_PAINTABLE (self->self_paintable));
   g_signal_connect_object (self->remote_paintable, "notify::n-frames",

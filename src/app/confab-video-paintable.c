@@ -39,6 +39,7 @@ struct _ConfabVideoPaintable
   GdkTexture  *texture;
 
   guint64      n_frames;
+  gboolean     mirrored;
 };
 
 static void confab_video_paintable_paintable_init (GdkPaintableInterface *iface);
@@ -245,8 +246,21 @@ confab_video_paintable_snapshot (GdkPaintable *paintable,
 {
   ConfabVideoPaintable *self = CONFAB_VIDEO_PAINTABLE (paintable);
 
-  if (self->texture != NULL)
-    gdk_paintable_snapshot (GDK_PAINTABLE (self->texture), snapshot, width, height);
+  if (self->texture == NULL)
+    return;
+
+  if (self->mirrored)
+    {
+      /* a self-view moves like a mirror image */
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (width, 0));
+      gtk_snapshot_scale (snapshot, -1, 1);
+    }
+
+  gdk_paintable_snapshot (GDK_PAINTABLE (self->texture), snapshot, width, height);
+
+  if (self->mirrored)
+    gtk_snapshot_restore (snapshot);
 }
 
 static GdkPaintable *
@@ -441,6 +455,27 @@ confab_video_paintable_create_sink (ConfabVideoPaintable *self)
   g_return_val_if_fail (CONFAB_IS_VIDEO_PAINTABLE (self), NULL);
 
   return make_sink (self->slot);
+}
+
+/**
+ * confab_video_paintable_set_mirrored:
+ * @self: a #ConfabVideoPaintable
+ * @mirrored: whether to draw frames flipped left to right
+ *
+ * A self-view is easier to look at mirrored; what is sent stays as it is.
+ */
+void
+confab_video_paintable_set_mirrored (ConfabVideoPaintable *self,
+                                     gboolean              mirrored)
+{
+  g_return_if_fail (CONFAB_IS_VIDEO_PAINTABLE (self));
+
+  mirrored = !!mirrored;
+  if (self->mirrored == mirrored)
+    return;
+
+  self->mirrored = mirrored;
+  gdk_paintable_invalidate_contents (GDK_PAINTABLE (self));
 }
 
 /**

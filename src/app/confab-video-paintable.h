@@ -15,6 +15,8 @@ G_DECLARE_FINAL_TYPE (ConfabVideoPaintable, confab_video_paintable, CONFAB, VIDE
 ConfabVideoPaintable *confab_video_paintable_new           (void);
 GstElement           *confab_video_paintable_get_sink      (ConfabVideoPaintable *self);
 GstElement           *confab_video_paintable_create_sink   (ConfabVideoPaintable *self);
+void                  confab_video_paintable_set_mirrored  (ConfabVideoPaintable *self,
+                                                           gboolean              mirrored);
 GdkTexture           *confab_video_paintable_get_texture   (ConfabVideoPaintable *self);
 guint64               confab_video_paintable_get_n_frames  (ConfabVideoPaintable *self);
 void                  confab_video_paintable_clear         (ConfabVideoPaintable *self);

@@ -2,8 +2,8 @@
 /* confab-ringer.c: the ring tone of an incoming call
  *
  * A generated two-tone ring (GStreamer audiotestsrc) played into the speaker named by
- * CONFAB_AUDIOSINK, or autoaudiosink: one second of tone, two of silence, until
- * stopped. No sound device is not an error worth more than a debug line: the dialog
+ * CONFAB_AUDIOSINK (tests), the speaker picked in the preferences, or autoaudiosink:
+ * one second of tone, two of silence, until stopped. No sound device is not an error worth more than a debug line: the dialog
  * and the notification still say that someone calls.
  */
 
@@ -25,6 +25,7 @@ struct _ConfabRinger
   /* owned references */
   GstElement  *pipeline;
   GstElement  *volume;
+  GstDevice   *speaker;
 
   guint        bus_watch;
   guint        cadence_source;
@@ -127,6 +128,7 @@ confab_ringer_dispose (GObject *object)
   ConfabRinger *self = CONFAB_RINGER (object);
 
   stop_pipeline (self);
+  gst_clear_object (&self->speaker);
 
   G_OBJECT_CLASS (confab_ringer_parent_class)->dispose (object);
 }
@@ -186,16 +188,36 @@ confab_ringer_start (ConfabRinger *self)
     gst_init (NULL, NULL);
 
   sink = g_getenv ("CONFAB_AUDIOSINK");
-  if (sink == NULL || *sink == '\0')
+  if ((sink == NULL || *sink == '\0') && self->speaker == NULL)
     sink = "autoaudiosink";
 
   /* two sines a third apart, like a phone's ring */
   description = g_strdup_printf ("audiomixer name=mix ! volume name=volume volume=0.3 "
-                                 "! audioconvert ! audioresample ! %s "
+                                 "! audioconvert ! audioresample name=out %s %s "
                                  "audiotestsrc is-live=true wave=sine freq=440 volume=0.5 ! mix. "
                                  "audiotestsrc is-live=true wave=sine freq=554 volume=0.5 ! mix.",
-                                 sink);
+                                 sink != NULL && *sink != '\0' ? "!" : "", sink != NULL ? sink : "");
   self->pipeline = gst_parse_launch_full (description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &error);
+
+  /* the picked speaker, when no sink was described */
+  if (self->pipeline != NULL && (sink == NULL || *sink == '\0'))
+    {
+      g_autoptr(GstElement) out = gst_bin_get_by_name (GST_BIN (self->pipeline), "out");
+      GstElement *device_sink = gst_device_create_element (self->speaker, NULL);
+
+      if (device_sink == NULL || out == NULL ||
+          !gst_bin_add (GST_BIN (self->pipeline), device_sink) ||
+          !gst_element_link (out, device_sink))
+        {
+          g_debug ("The picked speaker cannot play the ring tone");
+          if (device_sink != NULL && GST_OBJECT_PARENT (device_sink) == NULL)
+            gst_object_unref (gst_object_ref_sink (device_sink));
+          gst_object_unref (gst_object_ref_sink (self->pipeline));
+          self->pipeline = NULL;
+          g_set_error_literal (&error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED, "no usable speaker");
+        }
+    }
+
   if (self->pipeline == NULL)
     {
       g_debug ("No ring tone: %s", error->message);
@@ -242,4 +264,21 @@ confab_ringer_get_ringing (ConfabRinger *self)
   g_return_val_if_fail (CONFAB_IS_RINGER (self), FALSE);
 
   return self->pipeline != NULL;
+}
+
+/**
+ * confab_ringer_set_speaker:
+ * @self: a #ConfabRinger
+ * @speaker: (nullable): the device to ring on; %NULL for the default one
+ *
+ * Takes effect at the next confab_ringer_start(). `CONFAB_AUDIOSINK` wins over it.
+ */
+void
+confab_ringer_set_speaker (ConfabRinger *self,
+                           GstDevice    *speaker)
+{
+  g_return_if_fail (CONFAB_IS_RINGER (self));
+  g_return_if_fail (speaker == NULL || GST_IS_DEVICE (speaker));
+
+  gst_object_replace ((GstObject **) &self->speaker, (GstObject *) speaker);
 }

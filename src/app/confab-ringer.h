@@ -3,7 +3,7 @@
 
 #pragma once
 
-#include <glib-object.h>
+#include <gst/gst.h>
 
 G_BEGIN_DECLS
 
@@ -15,5 +15,7 @@ ConfabRinger *confab_ringer_new          (void);
 void          confab_ringer_start        (ConfabRinger *self);
 void          confab_ringer_stop         (ConfabRinger *self);
 gboolean      confab_ringer_get_ringing  (ConfabRinger *self);
+void          confab_ringer_set_speaker  (ConfabRinger *self,
+                                          GstDevice    *speaker);
 
 G_END_DECLS

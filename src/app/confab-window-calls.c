@@ -474,6 +474,31 @@ on_invitation_cancelled (ConfabWindow                 *self,
   confab_window_show_toast (self, message);
 }
 
+/* The speaker picked in the preferences, if the session lists it. */
+static GstDevice *
+picked_speaker (ConfabWindow *self)
+{
+  g_autofree char *id = g_settings_get_string (self->settings, "speaker");
+  GListModel *devices;
+  guint n;
+
+  if (*id == '\0' || self->session == NULL)
+    return NULL;
+
+  devices = confab_session_get_media_devices (self->session);
+  n = g_list_model_get_n_items (devices);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConfabMediaDevice) device = g_list_model_get_item (devices, i);
+
+      if (confab_media_device_get_kind (device) == CONFAB_MEDIA_DEVICE_KIND_SPEAKER &&
+          g_strcmp0 (confab_media_device_get_id (device), id) == 0)
+        return confab_media_device_get_device (device);
+    }
+
+  return NULL;
+}
+
 static void
 on_incoming_call (ConfabWindow                 *self,
                   ConfabReceivedCallInvitation *invitation,
@@ -506,6 +531,7 @@ on_incoming_call (ConfabWindow                 *self,
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_dialog_response), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 
+  confab_ringer_set_speaker (self->ringer, picked_speaker (self));
   confab_ringer_start (self->ringer);
   send_notification (self, invitation);
   update_call_actions (self);

@@ -19,6 +19,7 @@
 
 #include "confab-application.h"
 #include "confab-call-view.h"
+#include "confab-contact-row.h"
 #include "confab-incoming-call-dialog.h"
 #include "confab-resources.h"
 #include "confab-test-server.h"
@@ -773,6 +774,36 @@ on_peer_invited (ConfabSession                *session,
   g_signal_connect (invitation, "cancelled", G_CALLBACK (on_peer_invitation_cancelled), cancelled);
 }
 
+static GtkWidget *
+find_widget (GtkWidget *widget,
+             GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_widget (c, type);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+row_shown_get (gpointer window)
+{
+  return find_widget (child (window, CONFAB_TYPE_WINDOW, "contacts_view"), CONFAB_TYPE_CONTACT_ROW);
+}
+
+static gboolean
+row_shown (gpointer window)
+{
+  return row_shown_get (window) != NULL;
+}
+
 static void
 test_outgoing_call_cancelled (void)
 {
@@ -782,13 +813,17 @@ test_outgoing_call_cancelled (void)
   GtkStack *view_stack = child (view, CONFAB_TYPE_CALL_VIEW, "stack");
   GtkLabel *status = child (view, CONFAB_TYPE_CALL_VIEW, "outgoing_status");
   g_autofree char *cancelled = NULL;
+  GtkWidget *row;
   Peer bob;
 
   peer_init (&bob, server, BLUE);
   g_signal_connect (bob.session, "incoming-call", G_CALLBACK (on_peer_invited), &cancelled);
 
   /* from the contact list: an audio call; bob does not answer */
-  gtk_widget_activate_action (GTK_WIDGET (window), "win.call-audio", "s", "bob");
+  g_assert_nonnull (confab_window_open_contact (window, "bob", NULL));
+  wait_until (row_shown, window, WAIT_MS, "bob's row in the contacts");
+  row = row_shown_get (window);
+  g_assert_true (gtk_widget_activate (child (row, CONFAB_TYPE_CONTACT_ROW, "call_audio_button")));
   wait_until (label_says_ringing, status, WAIT_MS, "bob's client to ring");
   g_assert_nonnull (confab_window_get_call (window));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (view_stack), ==, "outgoing");

@@ -1983,6 +1983,16 @@ confab_peer_connection_close (ConfabPeerConnection *self)
 
   self->closed = TRUE;
 
+  /* webrtcbin holds a track's buffers back (a blocking probe in its transport) until
+   * DTLS is up: on a connection that never connected, a sender queue's streaming
+   * thread waits there, and stopping the queue would wait for it forever. Taking
+   * webrtcbin down first flushes its pads, which lets that thread go. */
+  if (self->webrtc != NULL)
+    {
+      gst_element_set_locked_state (self->webrtc, TRUE);
+      gst_element_set_state (self->webrtc, GST_STATE_NULL);
+    }
+
   for (guint i = 0; i < self->senders->len; i++)
     remove_sender (self, g_ptr_array_index (self->senders, i));
   g_ptr_array_set_size (self->senders, 0);

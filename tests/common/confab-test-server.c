@@ -281,19 +281,44 @@ on_wait_timeout (gpointer user_data)
 }
 
 void
-confab_test_wait_for (gboolean *flag,
-                      guint     timeout_ms)
+confab_test_wait_until (ConfabTestPredicate  predicate,
+                        gpointer             data,
+                        guint                timeout_ms,
+                        const char          *what)
 {
   gboolean timed_out = FALSE;
   guint id;
 
   id = g_timeout_add (timeout_ms, on_wait_timeout, &timed_out);
-  while (!*flag && !timed_out)
+  while (!predicate (data) && !timed_out)
     g_main_context_iteration (NULL, TRUE);
 
   if (!timed_out)
     g_source_remove (id);
 
-  if (!*flag)
-    g_error ("timed out after %u ms waiting for a condition", timeout_ms);
+  if (!predicate (data))
+    g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
+}
+
+void
+confab_test_run_for (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_wait_timeout, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+void
+confab_test_wait_for (gboolean *flag,
+                      guint     timeout_ms)
+{
+  confab_test_wait_until (flag_is_set, flag, timeout_ms, "a condition");
 }

@@ -34,6 +34,17 @@ void              confab_test_server_restart      (ConfabTestServer   *self);
 /* Stops it if running, removes the data directory, frees. */
 void              confab_test_server_free         (ConfabTestServer   *self);
 
+typedef gboolean (*ConfabTestPredicate) (gpointer data);
+
+/* Iterates the default main context until @predicate holds; fails the test, naming @what,
+ * after @timeout_ms. */
+void              confab_test_wait_until          (ConfabTestPredicate predicate,
+                                                   gpointer            data,
+                                                   guint               timeout_ms,
+                                                   const char         *what);
+/* Iterates the default main context for @ms milliseconds. */
+void              confab_test_run_for             (guint              ms);
+
 /* Iterates the default main context until *flag is TRUE; fails the test after @timeout_ms. */
 void              confab_test_wait_for            (gboolean           *flag,
                                                    guint               timeout_ms);

@@ -34,45 +34,6 @@
 
 static ConfabApplication *app;
 
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-on_wait_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until @predicate holds; fails the test after @timeout_ms. */
-static void
-wait_until (Predicate   predicate,
-            gpointer    data,
-            guint       timeout_ms,
-            const char *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, on_wait_timeout, &timed_out);
-
-  while (!predicate (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (!timed_out)
-    g_source_remove (id);
-
-  if (!predicate (data))
-    g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
-}
-
-static void
-run_main_loop_briefly (void)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (100, on_wait_timeout, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 static gpointer
 child (gpointer    widget,
        GType       type,
@@ -275,7 +236,7 @@ register_guest (ConfabTestServer *server,
   confab_register_information_set_username (info, username);
 
   confab_user_agent_register_async (ua, info, NULL, on_registered, &session);
-  wait_until (pointer_set, &session, WAIT_MS, "a session to register");
+  confab_test_wait_until (pointer_set, &session, WAIT_MS, "a session to register");
   return session;
 }
 
@@ -347,7 +308,7 @@ signed_in_window (ConfabTestServer *server)
   confab_register_information_set_user_id (info, "alice");
   confab_register_information_set_username (info, "Alice Liddell");
   confab_window_sign_in_async (window, uri, info, NULL, on_window_signed_in, &done);
-  wait_until (flag_set, &done, WAIT_MS, "alice to sign in");
+  confab_test_wait_until (flag_set, &done, WAIT_MS, "alice to sign in");
 
   /* alice's camera shows red */
   g_setenv ("CONFAB_VIDEOSRC", RED, TRUE);
@@ -362,7 +323,7 @@ close_window (ConfabWindow *window)
 
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &weak);
   gtk_window_close (GTK_WINDOW (window));
-  wait_until (pointer_cleared, &weak, WAIT_MS, "the window to go away");
+  confab_test_wait_until (pointer_cleared, &weak, WAIT_MS, "the window to go away");
 }
 
 static gboolean
@@ -505,11 +466,11 @@ save_screenshot (ConfabWindow *window,
   Shot shot = { window, path, FALSE, FALSE };
   gsize len = 0;
 
-  run_main_loop_briefly ();
+  confab_test_run_for (100);
   g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
                     G_CALLBACK (on_after_paint), &shot);
   gtk_widget_queue_draw (GTK_WIDGET (window));
-  wait_until (flag_set, &shot.done, WAIT_MS, "a paint");
+  confab_test_wait_until (flag_set, &shot.done, WAIT_MS, "a paint");
   g_assert_true (shot.saved);
 
   g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
@@ -529,7 +490,7 @@ test_call_refused (void)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       gtk_widget_activate_action (GTK_WIDGET (window), "win.call-video", "s", bad[i]);
-      run_main_loop_briefly ();
+      confab_test_run_for (100);
       g_assert_null (confab_window_get_call (window));
       g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "main");
       g_assert_true (gtk_widget_is_sensitive (child (window, CONFAB_TYPE_WINDOW, "call_video_button")) ||
@@ -574,8 +535,8 @@ save_window_screenshot (GtkWidget  *window,
   int height = gtk_widget_get_height (window);
   GdkRGBA background;
 
-  wait_until (widget_has_size, window, WAIT_MS, "the window to be drawn");
-  run_main_loop_briefly ();
+  confab_test_wait_until (widget_has_size, window, WAIT_MS, "the window to be drawn");
+  confab_test_run_for (100);
   width = gtk_widget_get_width (window);
   height = gtk_widget_get_height (window);
   gdk_rgba_parse (&background, "#fafafa");
@@ -618,14 +579,14 @@ test_outgoing_video_call (void)
   g_assert_true (has_shortcut (GTK_WIDGET (view), "<Control><Shift>h", "call.hang-up"));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.call-video", "s", "bob"));
-  wait_until (window_in_call, window, WAIT_MS, "bob to accept");
+  confab_test_wait_until (window_in_call, window, WAIT_MS, "bob to accept");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "call");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (view_stack), ==, "ongoing");
   g_assert_cmpstr (adw_window_title_get_title (title), ==, "Bob Marley");
 
   /* bob's blue large, alice's red small */
-  wait_until (has_frames, &remote, WAIT_MS, "bob's video");
-  wait_until (has_frames, &self, WAIT_MS, "alice's self-view");
+  confab_test_wait_until (has_frames, &remote, WAIT_MS, "bob's video");
+  confab_test_wait_until (has_frames, &self, WAIT_MS, "alice's self-view");
   assert_color (remote.paintable, COLOR_BLUE);
   assert_color (self.paintable, COLOR_RED);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (remote_stack), ==, "video");
@@ -634,10 +595,10 @@ test_outgoing_video_call (void)
 
   /* frames keep coming: the view is live */
   remote.n_frames = confab_video_paintable_get_n_frames (remote.paintable) + 10;
-  wait_until (has_frames, &remote, WAIT_MS, "more of bob's video");
+  confab_test_wait_until (has_frames, &remote, WAIT_MS, "more of bob's video");
 
   /* the statistics grade the connection */
-  wait_until (widget_visible, child (view, CONFAB_TYPE_CALL_VIEW, "quality_icon"), WAIT_MS,
+  confab_test_wait_until (widget_visible, child (view, CONFAB_TYPE_CALL_VIEW, "quality_icon"), WAIT_MS,
               "the quality indicator");
 
   save_screenshot (window, "confab-call-view.png");
@@ -648,14 +609,14 @@ test_outgoing_video_call (void)
   g_assert_true (confab_call_view_get_microphone_muted (view));
   g_assert_true (gtk_toggle_button_get_active (microphone_button));
   sees.audio = FALSE, sees.video = TRUE;
-  wait_until (peer_sees, &sees, WAIT_MS, "bob to hear of the mute");
+  confab_test_wait_until (peer_sees, &sees, WAIT_MS, "bob to hear of the mute");
 
   /* camera off: bob is told, the self-view goes */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.stop-camera", NULL));
   g_assert_true (confab_call_view_get_camera_off (view));
   g_assert_false (gtk_widget_get_visible (self_view));
   sees.audio = FALSE, sees.video = FALSE;
-  wait_until (peer_sees, &sees, WAIT_MS, "bob to hear of the camera");
+  confab_test_wait_until (peer_sees, &sees, WAIT_MS, "bob to hear of the camera");
 
   /* both back on */
   gtk_widget_activate_action (GTK_WIDGET (view), "call.mute-microphone", NULL);
@@ -664,29 +625,29 @@ test_outgoing_video_call (void)
   g_assert_false (confab_call_view_get_camera_off (view));
   g_assert_true (gtk_widget_get_visible (self_view));
   sees.audio = TRUE, sees.video = TRUE;
-  wait_until (peer_sees, &sees, WAIT_MS, "bob to hear of the unmute");
+  confab_test_wait_until (peer_sees, &sees, WAIT_MS, "bob to hear of the unmute");
 
   /* bob mutes: alice sees it */
   confab_call_set_audio_enabled (bob.call, FALSE);
-  wait_until (widget_visible, muted_badge, WAIT_MS, "the muted badge");
+  confab_test_wait_until (widget_visible, muted_badge, WAIT_MS, "the muted badge");
   confab_call_set_audio_enabled (bob.call, TRUE);
-  wait_until (widget_hidden, muted_badge, WAIT_MS, "the muted badge to go");
+  confab_test_wait_until (widget_hidden, muted_badge, WAIT_MS, "the muted badge to go");
 
   /* sharing the screen adds a stream at bob's; the call goes on */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.share-screen", NULL));
-  wait_until (peer_has_two_streams, &bob, WAIT_MS, "bob to receive the screen");
+  confab_test_wait_until (peer_has_two_streams, &bob, WAIT_MS, "bob to receive the screen");
   remote.n_frames = confab_video_paintable_get_n_frames (remote.paintable) + 5;
-  wait_until (has_frames, &remote, WAIT_MS, "bob's video after the screen share");
+  confab_test_wait_until (has_frames, &remote, WAIT_MS, "bob's video after the screen share");
 
   /* a second call is refused while this one is on */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.call-audio", "s", "carol");
-  run_main_loop_briefly ();
+  confab_test_run_for (100);
   g_assert_true (confab_call_view_get_call (view) == confab_window_get_call (window));
 
   /* hang up: both ends end, the window goes back to the chat */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "call.hang-up", NULL));
-  wait_until (window_out_of_call, window, WAIT_MS, "the call to end here");
-  wait_until (peer_ended, &bob, WAIT_MS, "the call to end at bob's");
+  confab_test_wait_until (window_out_of_call, window, WAIT_MS, "the call to end here");
+  confab_test_wait_until (peer_ended, &bob, WAIT_MS, "the call to end at bob's");
   g_assert_cmpstr (bob.hangup_from, ==, "remote");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "main");
   g_assert_null (confab_call_view_get_call (view));
@@ -727,7 +688,7 @@ test_incoming_call_accepted (void)
   peer_init (&bob, server, GREEN);
   on_peer_call_placed (&bob, TRUE);
 
-  wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
+  confab_test_wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
   dialog = confab_window_get_incoming_dialog (window);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Incoming Video Call");
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "Bob Marley"));
@@ -738,14 +699,14 @@ test_incoming_call_accepted (void)
   /* accept with video from the dialog: the ring stops, the call shows bob's green */
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "video");
   g_assert_false (confab_window_get_ringing (window));
-  wait_until (dialog_gone, window, WAIT_MS, "the dialog to close");
-  wait_until (window_in_call, window, WAIT_MS, "the call to be on");
-  wait_until (has_frames, &remote, WAIT_MS, "bob's video");
+  confab_test_wait_until (dialog_gone, window, WAIT_MS, "the dialog to close");
+  confab_test_wait_until (window_in_call, window, WAIT_MS, "the call to be on");
+  confab_test_wait_until (has_frames, &remote, WAIT_MS, "bob's video");
   assert_color (remote.paintable, COLOR_GREEN);
 
   /* bob hangs up */
   confab_call_hang_up (bob.call);
-  wait_until (window_out_of_call, window, WAIT_MS, "the call to end here");
+  confab_test_wait_until (window_out_of_call, window, WAIT_MS, "the call to end here");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, CONFAB_TYPE_WINDOW, "stack")), ==, "main");
 
   peer_clear (&bob);
@@ -821,10 +782,10 @@ test_outgoing_call_cancelled (void)
 
   /* from the contact list: an audio call; bob does not answer */
   g_assert_nonnull (confab_window_open_contact (window, "bob", NULL));
-  wait_until (row_shown, window, WAIT_MS, "bob's row in the contacts");
+  confab_test_wait_until (row_shown, window, WAIT_MS, "bob's row in the contacts");
   row = row_shown_get (window);
   g_assert_true (gtk_widget_activate (child (row, CONFAB_TYPE_CONTACT_ROW, "call_audio_button")));
-  wait_until (label_says_ringing, status, WAIT_MS, "bob's client to ring");
+  confab_test_wait_until (label_says_ringing, status, WAIT_MS, "bob's client to ring");
   g_assert_nonnull (confab_window_get_call (window));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (view_stack), ==, "outgoing");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (child (window, CONFAB_TYPE_WINDOW, "stack")), ==, "call");
@@ -835,8 +796,8 @@ test_outgoing_call_cancelled (void)
 
   /* cancel before an answer: bob's invitation is withdrawn */
   gtk_widget_activate_action (GTK_WIDGET (view), "call.hang-up", NULL);
-  wait_until (window_out_of_call, window, WAIT_MS, "the call to end");
-  wait_until (pointer_set, &cancelled, WAIT_MS, "bob's invitation to be withdrawn");
+  confab_test_wait_until (window_out_of_call, window, WAIT_MS, "the call to end");
+  confab_test_wait_until (pointer_set, &cancelled, WAIT_MS, "bob's invitation to be withdrawn");
   g_test_message ("bob's invitation withdrawn: %s", cancelled);
 
   g_signal_handlers_disconnect_by_func (bob.session, on_peer_invited, &cancelled);
@@ -861,7 +822,7 @@ test_incoming_call_declined (void)
   peer_init (&bob, server, GREEN);
   on_peer_call_placed (&bob, FALSE);
 
-  wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
+  confab_test_wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
   dialog = confab_window_get_incoming_dialog (window);
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, "Incoming Call");
   g_assert_true (confab_window_get_ringing (window));
@@ -873,9 +834,9 @@ test_incoming_call_declined (void)
 
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "decline");
   g_assert_false (confab_window_get_ringing (window));
-  wait_until (peer_declined, &bob, WAIT_MS, "bob to be declined");
+  confab_test_wait_until (peer_declined, &bob, WAIT_MS, "bob to be declined");
   g_assert_cmpstr (bob.declined, ==, "User_Refused_Call");
-  wait_until (dialog_gone, window, WAIT_MS, "the dialog to close");
+  confab_test_wait_until (dialog_gone, window, WAIT_MS, "the dialog to close");
   g_assert_null (confab_window_get_call (window));
 
   peer_clear (&bob);
@@ -892,12 +853,12 @@ test_incoming_call_cancelled (void)
   peer_init (&bob, server, GREEN);
   on_peer_call_placed (&bob, TRUE);
 
-  wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
+  confab_test_wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
   g_assert_true (confab_window_get_ringing (window));
 
   /* bob gives up before alice answers: the dialog and the ring go */
   confab_call_hang_up (bob.call);
-  wait_until (dialog_gone, window, WAIT_MS, "the dialog to go");
+  confab_test_wait_until (dialog_gone, window, WAIT_MS, "the dialog to go");
   g_assert_false (confab_window_get_ringing (window));
   g_assert_null (confab_window_get_call (window));
 
@@ -1064,7 +1025,7 @@ notifier_start (Notifier *notifier)
   notifier->context = g_main_context_new ();
   notifier->loop = g_main_loop_new (notifier->context, FALSE);
   notifier->thread = g_thread_new ("notifier", notifier_thread, notifier);
-  wait_until (notifier_owned, notifier, WAIT_MS, "the notification server's name");
+  confab_test_wait_until (notifier_owned, notifier, WAIT_MS, "the notification server's name");
 }
 
 static gboolean
@@ -1166,40 +1127,40 @@ test_incoming_call_notification (void)
   remote.paintable = confab_call_view_get_remote_paintable (confab_window_get_call_view (window));
   peer_init (&bob, server, GREEN);
   notifier_start (&notifier);
-  wait_until (app_can_notify, NULL, WAIT_MS, "the app to see the notification server");
+  confab_test_wait_until (app_can_notify, NULL, WAIT_MS, "the app to see the notification server");
 
   /* a call rings with a notification of the incoming-call category */
   on_peer_call_placed (&bob, TRUE);
-  wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
-  wait_until (notifier_notified, &notifier, WAIT_MS, "the notification");
+  confab_test_wait_until (dialog_shown, window, WAIT_MS, "the incoming-call dialog");
+  confab_test_wait_until (notifier_notified, &notifier, WAIT_MS, "the notification");
   g_test_message ("Notify: %s / %s (%s)", notifier.summary, notifier.body, notifier.category);
   g_assert_cmpstr (notifier.summary, ==, "Incoming Video Call");
   g_assert_nonnull (strstr (notifier.body, "Bob Marley"));
   g_assert_cmpstr (notifier.category, ==, "call.incoming");
-  wait_until (peer_ringing, &bob, WAIT_MS, "bob to hear the ring");
+  confab_test_wait_until (peer_ringing, &bob, WAIT_MS, "bob to hear the ring");
 
   /* its Accept button answers; the notification is withdrawn */
   notifier_click (&notifier, "Accept");
-  wait_until (window_in_call, window, WAIT_MS, "the call accepted from the notification");
-  wait_until (notifier_closed, &notifier, WAIT_MS, "the notification to be withdrawn");
+  confab_test_wait_until (window_in_call, window, WAIT_MS, "the call accepted from the notification");
+  confab_test_wait_until (notifier_closed, &notifier, WAIT_MS, "the notification to be withdrawn");
   g_assert_false (confab_window_get_ringing (window));
   g_assert_null (confab_window_get_incoming_dialog (window));
   /* (hanging up while the media is still being set up can deadlock the media engine:
    * see the lead's notes; wait for the video) */
-  wait_until (has_frames, &remote, WAIT_MS, "bob's video");
+  confab_test_wait_until (has_frames, &remote, WAIT_MS, "bob's video");
   confab_call_hang_up (bob.call);
-  wait_until (window_out_of_call, window, WAIT_MS, "the call to end");
+  confab_test_wait_until (window_out_of_call, window, WAIT_MS, "the call to end");
 
   /* a call given up withdraws its notification */
   notifier_forget (&notifier);
   on_peer_call_placed (&bob, FALSE);
-  wait_until (notifier_notified, &notifier, WAIT_MS, "the second notification");
-  wait_until (peer_ringing, &bob, WAIT_MS, "bob to hear the ring again");
+  confab_test_wait_until (notifier_notified, &notifier, WAIT_MS, "the second notification");
+  confab_test_wait_until (peer_ringing, &bob, WAIT_MS, "bob to hear the ring again");
   /* GIO learns the notification's id from the server's answer: let it arrive */
-  run_main_loop_briefly ();
+  confab_test_run_for (100);
   confab_call_hang_up (bob.call);
-  wait_until (notifier_closed, &notifier, WAIT_MS, "the second notification to be withdrawn");
-  wait_until (dialog_gone, window, WAIT_MS, "the dialog to go");
+  confab_test_wait_until (notifier_closed, &notifier, WAIT_MS, "the second notification to be withdrawn");
+  confab_test_wait_until (dialog_gone, window, WAIT_MS, "the dialog to go");
 
   peer_clear (&bob);
   close_window (window);

@@ -18,37 +18,10 @@
 #include "confab-preferences-window.h"
 #include "confab-resources.h"
 #include "confab-ringer.h"
+#include "confab-test-server.h"
 #include "confab-video-paintable.h"
 
 #define WAIT_MS 20000
-
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-on_wait_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-wait_until (Predicate   predicate,
-            gpointer    data,
-            guint       timeout_ms,
-            const char *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, on_wait_timeout, &timed_out);
-
-  while (!predicate (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (!timed_out)
-    g_source_remove (id);
-
-  if (!predicate (data))
-    g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
-}
 
 static void
 drain_main_context (void)
@@ -271,10 +244,10 @@ save_window_png (GtkWidget  *window,
   g_autofree char *path = g_build_filename (dir != NULL ? dir : ".", name, NULL);
   Shot shot = { window, path, FALSE };
 
-  wait_until (widget_drawn, window, WAIT_MS, "the window to be shown");
+  confab_test_wait_until (widget_drawn, window, WAIT_MS, "the window to be shown");
   g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint", G_CALLBACK (on_after_paint), &shot);
   gtk_widget_queue_draw (window);
-  wait_until (flag_set, &shot.done, WAIT_MS, "a paint");
+  confab_test_wait_until (flag_set, &shot.done, WAIT_MS, "a paint");
   g_test_message ("saved %s", path);
 }
 
@@ -292,8 +265,8 @@ test_preferences (void)
   gtk_window_present (GTK_WINDOW (window));
 
   /* the test sources of the environment: a test pattern and a sine */
-  wait_until (preview_has_frames, window, WAIT_MS, "the camera preview");
-  wait_until (meter_moves, window, WAIT_MS, "the microphone meter");
+  confab_test_wait_until (preview_has_frames, window, WAIT_MS, "the camera preview");
+  confab_test_wait_until (meter_moves, window, WAIT_MS, "the microphone meter");
 
   /* the pickers start at the default device */
   camera_row = ADW_COMBO_ROW (gtk_widget_get_template_child (window, CONFAB_TYPE_PREFERENCES_WINDOW, "camera_row"));
@@ -315,7 +288,7 @@ test_preferences (void)
 
   /* closing stops the pipelines */
   gtk_window_close (GTK_WINDOW (window));
-  wait_until (pointer_cleared, &weak, WAIT_MS, "the preferences to go");
+  confab_test_wait_until (pointer_cleared, &weak, WAIT_MS, "the preferences to go");
 }
 
 static void

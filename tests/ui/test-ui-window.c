@@ -26,45 +26,6 @@
 
 static ConfabApplication *app;
 
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-on_wait_timeout (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until @predicate holds; fails the test after @timeout_ms. */
-static void
-wait_until (Predicate   predicate,
-            gpointer    data,
-            guint       timeout_ms,
-            const char *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, on_wait_timeout, &timed_out);
-
-  while (!predicate (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (!timed_out)
-    g_source_remove (id);
-
-  if (!predicate (data))
-    g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
-}
-
-static void
-run_main_loop_briefly (void)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (100, on_wait_timeout, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 static gpointer
 child (gpointer    widget,
        GType       type,
@@ -194,7 +155,7 @@ register_guest (ConfabTestServer *server,
   confab_register_information_set_username (info, username);
 
   confab_user_agent_register_async (ua, info, NULL, on_registered, &session);
-  wait_until (pointer_set, &session, WAIT_MS, "the second session to register");
+  confab_test_wait_until (pointer_set, &session, WAIT_MS, "the second session to register");
   return session;
 }
 
@@ -275,7 +236,7 @@ new_window (void)
   ConfabWindow *window = confab_window_new (GTK_APPLICATION (app));
 
   gtk_window_present (GTK_WINDOW (window));
-  run_main_loop_briefly ();
+  confab_test_run_for (100);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window)));
 
   return window;
@@ -288,7 +249,7 @@ close_window (ConfabWindow *window)
 
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &weak);
   gtk_window_close (GTK_WINDOW (window));
-  wait_until (pointer_cleared, &weak, WAIT_MS, "the window to go away");
+  confab_test_wait_until (pointer_cleared, &weak, WAIT_MS, "the window to go away");
 }
 
 static void
@@ -347,21 +308,21 @@ test_sign_in_refused (void)
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (error_label)));
   gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.submit", NULL);
   g_assert_true (confab_sign_in_page_get_busy (page));
-  wait_until (page_not_busy, page, WAIT_MS, "the sign-in to fail");
+  confab_test_wait_until (page_not_busy, page, WAIT_MS, "the sign-in to fail");
 
   g_assert_null (confab_window_get_session (window));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "sign-in");
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
   g_assert_cmpstr (gtk_label_get_label (error_label), ==, "The login, password or API key is not right.");
 
-  run_main_loop_briefly ();
+  confab_test_run_for (100);
   g_assert_true (confab_window_save_screenshot (window, path, NULL));
   assert_png (path, 360, 294);
 
   /* nobody listening: a clear error, still on the sign-in page */
   confab_test_server_stop (server);
   gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.submit", NULL);
-  wait_until (page_not_busy, page, WAIT_MS, "the sign-in to fail without a server");
+  confab_test_wait_until (page_not_busy, page, WAIT_MS, "the sign-in to fail without a server");
   g_assert_null (confab_window_get_session (window));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "sign-in");
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (error_label)));
@@ -411,7 +372,7 @@ test_follow_new_messages (void)
 
   fill_sign_in (window, server, confab_test_server_get_api_key (server), "alice");
   gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.submit", NULL);
-  wait_until (window_has_session, window, WAIT_MS, "the sign-in");
+  confab_test_wait_until (window_has_session, window, WAIT_MS, "the sign-in");
 
   bob = register_guest (server, "bob", "Bob");
   to_alice = confab_session_get_or_create_contact (bob, "alice");
@@ -427,26 +388,26 @@ test_follow_new_messages (void)
     }
   count.model = confab_contact_get_messages (contact);
   count.n_items = 40;
-  wait_until (has_n_items, &count, WAIT_MS, "40 messages");
-  wait_until (at_bottom, adj, WAIT_MS, "the view to follow to the bottom");
+  confab_test_wait_until (has_n_items, &count, WAIT_MS, "40 messages");
+  confab_test_wait_until (at_bottom, adj, WAIT_MS, "the view to follow to the bottom");
   g_assert_true (confab_chat_view_get_at_bottom (chat_view));
   g_assert_false (gtk_revealer_get_reveal_child (scroll_button));
 
   /* the reader scrolls up: a new message does not pull the view down */
   gtk_adjustment_set_value (adj, 0);
-  run_main_loop_briefly ();
+  confab_test_run_for (100);
   g_assert_false (confab_chat_view_get_at_bottom (chat_view));
   g_assert_true (gtk_revealer_get_reveal_child (scroll_button));
   confab_contact_send_message_async (to_alice, "One more", NULL, on_sent, &sent);
   count.n_items = 41;
-  wait_until (has_n_items, &count, WAIT_MS, "the 41st message");
-  run_main_loop_briefly ();
+  confab_test_wait_until (has_n_items, &count, WAIT_MS, "the 41st message");
+  confab_test_run_for (100);
   g_assert_cmpfloat (gtk_adjustment_get_value (adj), <, 1.0);
   g_assert_false (confab_chat_view_get_at_bottom (chat_view));
 
   /* the button brings it back, and it follows again */
   gtk_widget_activate_action (GTK_WIDGET (chat_view), "chat.scroll-to-bottom", NULL);
-  wait_until (at_bottom, adj, WAIT_MS, "the view to jump to the bottom");
+  confab_test_wait_until (at_bottom, adj, WAIT_MS, "the view to jump to the bottom");
   g_assert_true (confab_chat_view_get_at_bottom (chat_view));
   g_assert_false (gtk_revealer_get_reveal_child (scroll_button));
 
@@ -485,7 +446,7 @@ test_chat (void)
   /* sign in through the form */
   fill_sign_in (window, server, confab_test_server_get_api_key (server), "alice");
   gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.submit", NULL);
-  wait_until (window_has_session, window, WAIT_MS, "the sign-in");
+  confab_test_wait_until (window_has_session, window, WAIT_MS, "the sign-in");
   g_assert_cmpstr (confab_session_get_id (confab_window_get_session (window)), ==, "alice");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "main");
   g_assert_false (gtk_revealer_get_reveal_child (banner));
@@ -504,7 +465,7 @@ test_chat (void)
   g_signal_connect (bob, "contact-message", G_CALLBACK (on_contact_message), &received);
   to_alice = confab_session_get_or_create_contact (bob, "alice");
   confab_contact_send_message_async (to_alice, "Hello Alice, are you there?", NULL, on_sent, &sent);
-  wait_until (model_not_empty, contacts_view, WAIT_MS, "bob in the contacts");
+  confab_test_wait_until (model_not_empty, contacts_view, WAIT_MS, "bob in the contacts");
 
   /* opening the chat shows the message */
   contact = confab_window_open_contact (window, "bob", NULL);
@@ -512,7 +473,7 @@ test_chat (void)
   g_assert_true (confab_window_get_contact (window) == contact);
   g_assert_true (confab_chat_view_get_contact (chat_view) == contact);
   rows.texts[0] = "Hello Alice, are you there?";
-  wait_until (rows_show, &rows, WAIT_MS, "the incoming message row");
+  confab_test_wait_until (rows_show, &rows, WAIT_MS, "the incoming message row");
 
   /* a bad id is refused and changes nothing */
   g_assert_null (confab_window_open_contact (window, "not an id!", NULL));
@@ -522,34 +483,34 @@ test_chat (void)
   gtk_editable_set_text (GTK_EDITABLE (entry), "Yes, hello Bob!");
   g_signal_emit_by_name (entry, "activate");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
-  wait_until (received_something, &received, WAIT_MS, "bob to receive the answer");
+  confab_test_wait_until (received_something, &received, WAIT_MS, "bob to receive the answer");
   g_assert_cmpstr (received.text, ==, "Yes, hello Bob!");
   g_assert_cmpstr (received.from, ==, "alice");
-  wait_until (last_outgoing_acknowledged, confab_contact_get_messages (contact), WAIT_MS,
+  confab_test_wait_until (last_outgoing_acknowledged, confab_contact_get_messages (contact), WAIT_MS,
               "the answer to be acknowledged");
   rows.texts[1] = "Yes, hello Bob!";
-  wait_until (rows_show, &rows, WAIT_MS, "the outgoing message row");
+  confab_test_wait_until (rows_show, &rows, WAIT_MS, "the outgoing message row");
   g_assert_true (confab_chat_view_get_at_bottom (chat_view));
 
   /* whitespace is not sent */
   gtk_editable_set_text (GTK_EDITABLE (entry), "   ");
   g_signal_emit_by_name (entry, "activate");
-  run_main_loop_briefly ();
+  confab_test_run_for (100);
   g_assert_cmpuint (g_list_model_get_n_items (confab_contact_get_messages (contact)), ==, 2);
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
 
-  run_main_loop_briefly ();
+  confab_test_run_for (100);
   g_assert_true (confab_window_save_screenshot (window, path, NULL));
   assert_png (path, 360, 294);
 
   /* the banner shows while the server is away, and goes once reconnected */
   g_signal_handlers_disconnect_by_data (bob, &received);
   confab_test_server_stop (server);
-  wait_until (revealer_shown, banner, WAIT_MS, "the reconnecting banner");
+  confab_test_wait_until (revealer_shown, banner, WAIT_MS, "the reconnecting banner");
   g_assert_cmpint (confab_session_get_state (confab_window_get_session (window)), ==,
                    CONFAB_SESSION_STATE_RECONNECTING);
   confab_test_server_restart (server);
-  wait_until (revealer_hidden, banner, 60000, "the banner to go after reconnecting");
+  confab_test_wait_until (revealer_hidden, banner, 60000, "the banner to go after reconnecting");
   g_assert_cmpint (confab_session_get_state (confab_window_get_session (window)), ==,
                    CONFAB_SESSION_STATE_CONNECTED);
 
@@ -587,7 +548,7 @@ test_about (void)
   g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
-  wait_until (about_window_shown, &about, WAIT_MS, "the about window");
+  confab_test_wait_until (about_window_shown, &about, WAIT_MS, "the about window");
   g_assert_cmpstr (adw_about_window_get_application_name (about), ==, "Confab");
   gtk_window_destroy (GTK_WINDOW (about));
 

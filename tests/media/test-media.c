@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "confab-device-list.h"
+#include "confab-device-list-private.h"
 #include "confab-peer-connection.h"
 #include "confab-stream.h"
 
@@ -818,6 +819,154 @@ test_environment_sources (void)
   confab_stream_release (stream);
 }
 
+/* A speaker for the tests: a GstDevice whose element is a fakesink counting the
+ * buffers it plays. */
+#define TEST_TYPE_SPEAKER (test_speaker_get_type ())
+G_DECLARE_FINAL_TYPE (TestSpeaker, test_speaker, TEST, SPEAKER, GstDevice)
+
+struct _TestSpeaker
+{
+  GstDevice parent_instance;
+  gint      buffers;   /* atomic: counted on the streaming thread */
+  guint     elements;
+};
+
+G_DEFINE_FINAL_TYPE (TestSpeaker, test_speaker, GST_TYPE_DEVICE)
+
+static void
+on_speaker_handoff (GstElement *sink,
+                    GstBuffer  *buffer,
+                    GstPad     *pad,
+                    gint       *buffers)
+{
+  g_atomic_int_inc (buffers);
+}
+
+static GstElement *
+test_speaker_create_element (GstDevice  *device,
+                             const char *name)
+{
+  TestSpeaker *self = TEST_SPEAKER (device);
+  GstElement *sink = gst_element_factory_make ("fakesink", name);
+
+  g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+  g_signal_connect (sink, "handoff", G_CALLBACK (on_speaker_handoff), &self->buffers);
+  self->elements++;
+  return sink;
+}
+
+static void
+test_speaker_class_init (TestSpeakerClass *klass)
+{
+  GST_DEVICE_CLASS (klass)->create_element = test_speaker_create_element;
+}
+
+static void
+test_speaker_init (TestSpeaker *self)
+{
+}
+
+static ConfabMediaDevice *
+make_speaker (const char              *name,
+              ConfabMediaDeviceKind    kind,
+              TestSpeaker            **out)
+{
+  TestSpeaker *speaker = g_object_new (TEST_TYPE_SPEAKER,
+                                       "display-name", name,
+                                       "device-class", kind == CONFAB_MEDIA_DEVICE_KIND_SPEAKER ? "Audio/Sink" : "Audio/Source",
+                                       NULL);
+  ConfabMediaDevice *device;
+
+  gst_object_ref_sink (speaker);
+  device = _confab_media_device_new (GST_DEVICE (speaker), kind, name);
+  *out = speaker;   /* still held by @device */
+  gst_object_unref (speaker);
+
+  return device;
+}
+
+typedef struct {
+  Side        *side;
+  TestSpeaker *speaker;
+  gint         after;
+} SpeakerWait;
+
+static gboolean
+speaker_plays (gpointer data)
+{
+  SpeakerWait *wait = data;
+
+  g_assert_no_error (wait->side->error);
+  return g_atomic_int_get (&wait->speaker->buffers) > wait->after;
+}
+
+static gboolean
+tick (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* The remote audio goes to the chosen speaker, switched over mid-call; a device that
+ * is not a speaker, or a local stream, is refused and changes nothing. */
+static void
+test_speaker (void)
+{
+  g_autoptr(ConfabMediaDevice) first = NULL;
+  g_autoptr(ConfabMediaDevice) second = NULL;
+  g_autoptr(ConfabMediaDevice) microphone = NULL;
+  g_autoptr(GError) error = NULL;
+  TestSpeaker *first_speaker, *second_speaker, *microphone_device;
+  SpeakerWait wait;
+  Pair pair;
+  gint played;
+  guint ticker = g_timeout_add (20, tick, NULL);
+
+  first = make_speaker ("First speaker", CONFAB_MEDIA_DEVICE_KIND_SPEAKER, &first_speaker);
+  second = make_speaker ("Second speaker", CONFAB_MEDIA_DEVICE_KIND_SPEAKER, &second_speaker);
+  microphone = make_speaker ("A microphone", CONFAB_MEDIA_DEVICE_KIND_MICROPHONE, &microphone_device);
+
+  pair_start (&pair, NULL, NULL);
+  g_assert_true (wait_for (remote_is_loud, &pair.b));
+
+  g_assert_false (confab_stream_set_audio_output_device (pair.b.local, first, &error));
+  g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER);
+  g_clear_error (&error);
+  g_assert_false (confab_stream_set_audio_output_device (pair.b.remote, microphone, &error));
+  g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER);
+  g_clear_error (&error);
+  g_assert_null (confab_stream_get_audio_output_device (pair.b.remote));
+  g_assert_cmpuint (microphone_device->elements, ==, 0);
+
+  g_assert_true (confab_stream_set_audio_output_device (pair.b.remote, first, &error));
+  g_assert_no_error (error);
+  g_assert_true (confab_stream_get_audio_output_device (pair.b.remote) == first);
+  g_assert_cmpuint (first_speaker->elements, ==, 1);
+  wait = (SpeakerWait) { &pair.b, first_speaker, 10 };
+  g_assert_true (wait_for (speaker_plays, &wait));
+
+  /* Switched over live: the first speaker's element is gone, the second one plays. */
+  g_assert_true (confab_stream_set_audio_output_device (pair.b.remote, second, &error));
+  g_assert_no_error (error);
+  played = g_atomic_int_get (&first_speaker->buffers);
+  g_assert_cmpuint (second_speaker->elements, ==, 1);
+  wait = (SpeakerWait) { &pair.b, second_speaker, 10 };
+  g_assert_true (wait_for (speaker_plays, &wait));
+  g_assert_cmpint (g_atomic_int_get (&first_speaker->buffers), ==, played);
+  g_assert_true (wait_for (remote_is_loud, &pair.b));
+
+  /* Back to the default output. */
+  g_assert_true (confab_stream_set_audio_output_device (pair.b.remote, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (confab_stream_get_audio_output_device (pair.b.remote));
+  played = g_atomic_int_get (&second_speaker->buffers);
+  g_assert_true (wait_for (remote_is_loud, &pair.b));
+  g_assert_cmpint (g_atomic_int_get (&second_speaker->buffers), ==, played);
+  g_assert_cmpuint (first_speaker->elements, ==, 1);
+
+  pair_clear (&pair);
+  g_source_remove (ticker);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -848,6 +997,7 @@ main (int   argc,
   g_test_add_func ("/media/ice-restart", test_ice_restart);
   g_test_add_func ("/media/stats", test_stats);
   g_test_add_func ("/media/recording", test_recording);
+  g_test_add_func ("/media/speaker", test_speaker);
 
   status = g_test_run ();
 

@@ -118,6 +118,7 @@ struct _ConfabStream
   guint                claimed_echo_probe : 1;
   guint                frames_requested : 1;
   GstElement          *pending_sink;      /* for video that has not arrived yet */
+  ConfabMediaDevice   *output_device;     /* remote audio plays there; NULL: default */
 };
 
 G_DEFINE_FINAL_TYPE (ConfabStream, confab_stream, G_TYPE_OBJECT)
@@ -831,7 +832,16 @@ set_audio_output (ConfabStream *self)
   if (self->audio_track == NULL)
     return;
 
-  sink = _confab_media_make_from_env ("CONFAB_AUDIOSINK", "autoaudiosink", &error);
+  if (self->output_device != NULL)
+    {
+      sink = gst_device_create_element (confab_media_device_get_device (self->output_device), NULL);
+      if (sink == NULL)
+        g_set_error (&error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_FAILED,
+                     "The speaker “%s” could not be opened",
+                     confab_media_device_get_display_name (self->output_device));
+    }
+  else
+    sink = _confab_media_make_from_env ("CONFAB_AUDIOSINK", "autoaudiosink", &error);
   if (sink == NULL)
     {
       report_error (self, error);
@@ -1008,6 +1018,7 @@ confab_stream_dispose (GObject *object)
 
   teardown (self);
   g_clear_object (&self->engine);
+  g_clear_object (&self->output_device);
 
   G_OBJECT_CLASS (confab_stream_parent_class)->dispose (object);
 }
@@ -1541,6 +1552,71 @@ confab_stream_set_video_sink (ConfabStream *self,
     }
 
   set_video_output (self, self->released ? NULL : video_tee (self), sink);
+}
+
+/**
+ * confab_stream_set_audio_output_device:
+ * @self: a remote #ConfabStream
+ * @device: (nullable): a speaker (%CONFAB_MEDIA_DEVICE_KIND_SPEAKER) from
+ *   #ConfabDeviceList, or %NULL for the default output
+ * @error: return location for a #GError
+ *
+ * Plays the stream's audio on @device, switching a playing stream over at once (its
+ * audio does not stop for long). With %NULL the stream plays on the default output:
+ * `autoaudiosink`, or what the `CONFAB_AUDIOSINK` environment variable describes
+ * (which tests use); a chosen speaker is used even when that variable is set. A
+ * remote stream whose audio has not arrived yet plays there once it does.
+ *
+ * Returns: %TRUE on success; %FALSE with %CONFAB_MEDIA_ERROR_BAD_PARAMETER, changing
+ *   nothing, if @self is a local stream or @device is not a speaker
+ */
+gboolean
+confab_stream_set_audio_output_device (ConfabStream       *self,
+                                       ConfabMediaDevice  *device,
+                                       GError            **error)
+{
+  g_return_val_if_fail (CONFAB_IS_STREAM (self), FALSE);
+  g_return_val_if_fail (device == NULL || CONFAB_IS_MEDIA_DEVICE (device), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!self->is_remote)
+    {
+      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
+                           "Only a remote stream plays on a speaker");
+      return FALSE;
+    }
+
+  if (device != NULL && confab_media_device_get_kind (device) != CONFAB_MEDIA_DEVICE_KIND_SPEAKER)
+    {
+      g_set_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
+                   "“%s” is not a speaker", confab_media_device_get_display_name (device));
+      return FALSE;
+    }
+
+  if (device == self->output_device)
+    return TRUE;
+
+  g_set_object (&self->output_device, device);
+
+  if (!self->released && self->audio_track != NULL)
+    set_audio_output (self);
+
+  return TRUE;
+}
+
+/**
+ * confab_stream_get_audio_output_device:
+ * @self: a #ConfabStream
+ *
+ * Returns: (transfer none) (nullable): the speaker set with
+ *   confab_stream_set_audio_output_device(), or %NULL for the default output
+ */
+ConfabMediaDevice *
+confab_stream_get_audio_output_device (ConfabStream *self)
+{
+  g_return_val_if_fail (CONFAB_IS_STREAM (self), NULL);
+
+  return self->output_device;
 }
 
 /**

@@ -7,6 +7,7 @@
 #include <gst/gst.h>
 
 #include "confab-media.h"
+#include "confab-media-device.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,11 @@ gboolean      confab_stream_get_released            (ConfabStream         *self)
 void          confab_stream_set_video_sink          (ConfabStream         *self,
                                                      GstElement           *sink);
 void          confab_stream_enable_video_frames     (ConfabStream         *self);
+gboolean      confab_stream_set_audio_output_device (ConfabStream         *self,
+                                                     ConfabMediaDevice    *device,
+                                                     GError              **error);
+ConfabMediaDevice *
+              confab_stream_get_audio_output_device (ConfabStream         *self);
 
 gboolean      confab_stream_start_recording         (ConfabStream         *self,
                                                      ConfabRecordingMode   mode,

@@ -58,6 +58,7 @@ struct _ConfabCall
   GDateTime           *start_time;
   GPtrArray           *published_streams;   /* ConfabStream */
   GPtrArray           *received_streams;    /* ConfabStream */
+  ConfabMediaDevice   *speaker;             /* NULL: the default output */
   ConfabCallEngine    *engine;        /* NULL until accepted, and after the end */
   GSource             *invite_timeout;
   GSource             *media_timeout;
@@ -494,6 +495,8 @@ _confab_call_on_media_stream_added (ConfabCall   *self,
     return;
 
   g_ptr_array_add (self->received_streams, g_object_ref (stream));
+  if (self->speaker != NULL)
+    confab_stream_set_audio_output_device (stream, self->speaker, NULL);
   g_signal_emit (self, signals[SIGNAL_STREAM_ADDED], 0, stream);
 }
 
@@ -802,6 +805,7 @@ confab_call_finalize (GObject *object)
   g_clear_pointer (&self->start_time, g_date_time_unref);
   g_clear_pointer (&self->published_streams, g_ptr_array_unref);
   g_clear_pointer (&self->received_streams, g_ptr_array_unref);
+  g_clear_object (&self->speaker);
   g_free (self->id);
 
   G_OBJECT_CLASS (confab_call_parent_class)->finalize (object);
@@ -1253,6 +1257,68 @@ confab_call_set_audio_enabled (ConfabCall *self,
 
   self->audio_enabled = enabled;
   tell_media_state (self);
+}
+
+/**
+ * confab_call_set_speaker:
+ * @self: a #ConfabCall
+ * @speaker: (nullable): a speaker (%CONFAB_MEDIA_DEVICE_KIND_SPEAKER) from
+ *   #ConfabDeviceList, or %NULL for the default output
+ * @error: return location for a #GError
+ *
+ * Plays the other party's audio on @speaker: the remote streams received so far
+ * switch over at once, and those received later play there too. See
+ * confab_stream_set_audio_output_device().
+ *
+ * Returns: %TRUE on success; %FALSE with %CONFAB_ERROR_BAD_PARAMETER, changing
+ *   nothing, if @speaker is not a speaker
+ */
+gboolean
+confab_call_set_speaker (ConfabCall         *self,
+                         ConfabMediaDevice  *speaker,
+                         GError            **error)
+{
+  g_return_val_if_fail (CONFAB_IS_CALL (self), FALSE);
+  g_return_val_if_fail (speaker == NULL || CONFAB_IS_MEDIA_DEVICE (speaker), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (speaker != NULL && confab_media_device_get_kind (speaker) != CONFAB_MEDIA_DEVICE_KIND_SPEAKER)
+    {
+      g_set_error (error, CONFAB_ERROR, CONFAB_ERROR_BAD_PARAMETER,
+                   "“%s” is not a speaker",
+                   confab_media_device_get_display_name (speaker) != NULL ?
+                   confab_media_device_get_display_name (speaker) : "(unnamed)");
+      return FALSE;
+    }
+
+  if (!g_set_object (&self->speaker, speaker))
+    return TRUE;
+
+  for (guint i = 0; i < self->received_streams->len; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!confab_stream_set_audio_output_device (g_ptr_array_index (self->received_streams, i),
+                                                  speaker, &local_error))
+        g_warning ("Could not switch a remote stream's speaker: %s", local_error->message);
+    }
+
+  return TRUE;
+}
+
+/**
+ * confab_call_get_speaker:
+ * @self: a #ConfabCall
+ *
+ * Returns: (transfer none) (nullable): the speaker set with confab_call_set_speaker(),
+ *   or %NULL for the default output
+ */
+ConfabMediaDevice *
+confab_call_get_speaker (ConfabCall *self)
+{
+  g_return_val_if_fail (CONFAB_IS_CALL (self), NULL);
+
+  return self->speaker;
 }
 
 /**

@@ -43,6 +43,10 @@ gboolean             confab_call_replace_published_stream_finish (ConfabCall    
                                                                   GError              **error);
 void                 confab_call_set_audio_enabled               (ConfabCall           *self,
                                                                   gboolean              enabled);
+gboolean             confab_call_set_speaker                     (ConfabCall           *self,
+                                                                  ConfabMediaDevice    *speaker,
+                                                                  GError              **error);
+ConfabMediaDevice   *confab_call_get_speaker                     (ConfabCall           *self);
 void                 confab_call_set_video_enabled               (ConfabCall           *self,
                                                                   gboolean              enabled);
 void                 confab_call_share_screen_async              (ConfabCall           *self,

@@ -594,6 +594,39 @@ typedef struct
   GPtrArray *frames;
 } Raw;
 
+/* Choosing the speaker: a device that is not one is refused and changes nothing; the
+ * default output keeps the audio flowing. (Relinking to a chosen speaker is covered by
+ * the media suite, which can make a fake speaker device.) */
+static void
+test_speaker (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(ConfabStream) alice_audio = make_stream (fixture->alice, FALSE, RED);
+  g_autoptr(ConfabStream) bob_audio = make_stream (fixture->bob, FALSE, BLUE);
+  g_autoptr(ConfabMediaDevice) camera = g_object_new (CONFAB_TYPE_MEDIA_DEVICE, NULL);
+  g_autoptr(GError) error = NULL;
+
+  confab_session_set_call_stats_monitoring_enabled (fixture->bob, TRUE, 300);
+  connect_call (fixture, alice_audio, bob_audio, CONFAB_CALL_MEDIA_AUDIO);
+  g_assert_null (confab_call_get_speaker (fixture->bob_call));
+
+  g_assert_cmpint (confab_media_device_get_kind (camera), ==, CONFAB_MEDIA_DEVICE_KIND_CAMERA);
+  g_assert_false (confab_call_set_speaker (fixture->bob_call, camera, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_BAD_PARAMETER);
+  g_clear_error (&error);
+  g_assert_null (confab_call_get_speaker (fixture->bob_call));
+  g_assert_null (confab_stream_get_audio_output_device (g_ptr_array_index (fixture->bob_received, 0)));
+
+  g_assert_true (confab_call_set_speaker (fixture->bob_call, NULL, &error));
+  g_assert_no_error (error);
+  fixture->bob_stats.audio_received.bitrate = 0;
+  WAIT_UNTIL (fixture->bob_stats.audio_received.bitrate > 0);
+
+  hang_up_and_check (fixture, fixture->alice_call);
+  confab_stream_release (alice_audio);
+  confab_stream_release (bob_audio);
+}
+
 static void
 on_raw_message (SoupWebsocketConnection *websocket,
                 gint                     type,
@@ -750,6 +783,7 @@ main (int    argc,
   g_test_add ("/libconfab/call-media/ice-restart", Fixture, NULL, fixture_setup, test_ice_restart, fixture_teardown);
   g_test_add ("/libconfab/call-media/recording", Fixture, NULL, fixture_setup, test_recording, fixture_teardown);
   g_test_add ("/libconfab/call-media/stranger", Fixture, NULL, fixture_setup, test_stranger, fixture_teardown);
+  g_test_add ("/libconfab/call-media/speaker", Fixture, NULL, fixture_setup, test_speaker, fixture_teardown);
   g_test_add_func ("/libconfab/call-media/ice-failed", test_ice_failed);
 
   status = g_test_run ();

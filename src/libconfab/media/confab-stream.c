@@ -1589,7 +1589,9 @@ confab_stream_set_audio_output_device (ConfabStream       *self,
   if (device != NULL && confab_media_device_get_kind (device) != CONFAB_MEDIA_DEVICE_KIND_SPEAKER)
     {
       g_set_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
-                   "“%s” is not a speaker", confab_media_device_get_display_name (device));
+                   "“%s” is not a speaker",
+                   confab_media_device_get_display_name (device) != NULL ?
+                   confab_media_device_get_display_name (device) : "(unnamed)");
       return FALSE;
     }
 

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "confab-device-list-private.h"
+#include "confab-screencast.h"
 #include "confab-stream-private.h"
 
 #include <glib/gstdio.h>
@@ -118,6 +119,7 @@ struct _ConfabStream
   guint                claimed_echo_probe : 1;
   guint                frames_requested : 1;
   GstElement          *pending_sink;      /* for video that has not arrived yet */
+  ConfabScreencast    *screencast;        /* the portal session of a Wayland screen */
   ConfabMediaDevice   *output_device;     /* remote audio plays there; NULL: default */
 };
 
@@ -671,9 +673,29 @@ parse_options (GVariant  *options,
   return TRUE;
 }
 
+/* Wayland: the user picks a screen in the portal's dialog; the session lives as
+ * long as the stream. */
 static GstElement *
-make_video_source (const Options  *options,
-                   GError        **error)
+make_portal_source (ConfabScreencast **screencast_out,
+                    GError           **error)
+{
+  g_autoptr(ConfabScreencast) screencast = confab_screencast_new ();
+  GstElement *source;
+
+  if (!confab_screencast_start_sync (screencast, NULL, error))
+    return NULL;
+
+  source = confab_screencast_create_source (screencast, error);
+  if (source != NULL)
+    *screencast_out = g_steal_pointer (&screencast);
+
+  return source;
+}
+
+static GstElement *
+make_video_source (const Options     *options,
+                   ConfabScreencast **screencast_out,
+                   GError           **error)
 {
   GstElement *source;
   g_autoptr(GError) local_error = NULL;
@@ -684,6 +706,11 @@ make_video_source (const Options  *options,
 
   if (options->screen)
     {
+      const char *screen_override = g_getenv ("CONFAB_SCREENSRC");
+
+      if ((screen_override == NULL || *screen_override == '\0') && confab_screencast_is_wanted ())
+        return make_portal_source (screencast_out, error);
+
       if (!confab_media_can_share_screen (error))
         return NULL;
 
@@ -993,6 +1020,12 @@ teardown (ConfabStream *self)
       g_clear_pointer (&self->elements, g_ptr_array_unref);
     }
 
+  if (self->screencast != NULL)
+    {
+      confab_screencast_close (self->screencast);
+      g_clear_object (&self->screencast);
+    }
+
   g_clear_pointer (&self->video_track, _confab_remote_track_free);
   g_clear_pointer (&self->audio_track, _confab_remote_track_free);
 
@@ -1228,7 +1261,7 @@ setup_local (ConfabStream   *self,
 
   if (options->video || options->screen)
     {
-      GstElement *source = make_video_source (options, error);
+      GstElement *source = make_video_source (options, &self->screencast, error);
 
       if (source == NULL || !build_video (self, source, options->framerate, bitrate, error))
         return FALSE;

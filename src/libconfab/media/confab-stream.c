@@ -1289,7 +1289,9 @@ setup_local (ConfabStream   *self,
  *
  * - `audio` (b): capture the microphone (default %TRUE)
  * - `video` (b): capture the camera (default %TRUE)
- * - `screen` (b): capture the screen as the video (default %FALSE)
+ * - `screen` (b): capture the screen as the video (default %FALSE); on X11 with
+ *   `ximagesrc`, on Wayland (`WAYLAND_DISPLAY` without `DISPLAY`, or `CONFAB_SCREENCAST=portal`) through the
+ *   ScreenCast portal, which blocks here until the user has picked a screen or window
  * - `audio-device`, `video-device` (s): a #ConfabMediaDevice:id; the default
  *   device otherwise
  * - `audio-source`, `video-source` (s): a GStreamer pipeline description to capture
@@ -1302,7 +1304,8 @@ setup_local (ConfabStream   *self,
  * Returns: (transfer full): the stream, capturing; or %NULL with
  *   %CONFAB_MEDIA_ERROR_BAD_PARAMETER (an option is unknown or wrong),
  *   %CONFAB_MEDIA_ERROR_NO_DEVICE, %CONFAB_MEDIA_ERROR_NOT_SUPPORTED (no screen
- *   capture here) or %CONFAB_MEDIA_ERROR_MISSING_PLUGIN
+ *   capture here, or no screen-sharing portal), %CONFAB_MEDIA_ERROR_MISSING_PLUGIN
+ *   or %G_IO_ERROR_CANCELLED (the user cancelled the portal's dialog)
  */
 ConfabStream *
 confab_stream_new_local (GVariant  *options,

@@ -9,7 +9,6 @@
 #include "confab-media.h"
 #include "confab-screencast.h"
 
-#include <errno.h>
 #include <libportal/portal.h>
 #include <unistd.h>
 
@@ -358,7 +357,6 @@ confab_screencast_create_source (ConfabScreencast  *self,
 {
   g_autofree char *path = NULL;
   GstElement *source;
-  int fd;
 
   g_return_val_if_fail (CONFAB_IS_SCREENCAST (self), NULL);
 
@@ -378,18 +376,10 @@ confab_screencast_create_source (ConfabScreencast  *self,
       return NULL;
     }
 
-  /* PipeWire takes ownership of the fd it connects with: give it a copy. */
-  fd = dup (self->pipewire_fd);
-  if (fd < 0)
-    {
-      gst_object_unref (gst_object_ref_sink (source));
-      g_set_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_FAILED,
-                   "Could not duplicate the PipeWire remote: %s", g_strerror (errno));
-      return NULL;
-    }
-
+  /* pipewiresrc connects with its own copy of the fd; ours stays open until the
+   * session is closed, which happens after the stream has removed its elements. */
   path = g_strdup_printf ("%u", self->node_id);
-  g_object_set (source, "fd", fd, "path", path, "do-timestamp", TRUE, NULL);
+  g_object_set (source, "fd", self->pipewire_fd, "path", path, "do-timestamp", TRUE, NULL);
 
   return source;
 }

@@ -104,6 +104,17 @@ test_stream_no_portal (void)
   g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED);
   g_assert_true (g_str_has_prefix (error->message, "The screen-sharing portal is not available"));
   g_assert_null (stream);
+  g_clear_error (&error);
+
+  /* Not forced: a Wayland session without X11 goes to the portal as well. */
+  g_unsetenv ("CONFAB_SCREENCAST");
+  g_unsetenv ("DISPLAY");
+  g_setenv ("WAYLAND_DISPLAY", "wayland-confab-test", TRUE);
+  stream = confab_stream_new_local (g_variant_new_parsed ("{'screen': <true>, 'audio': <false>}"), &error);
+  g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED);
+  g_assert_true (g_str_has_prefix (error->message, "The screen-sharing portal is not available"));
+  g_assert_null (stream);
+  g_unsetenv ("WAYLAND_DISPLAY");
 
   /* A screen given as a pipeline description still wins over the portal. */
   g_clear_error (&error);

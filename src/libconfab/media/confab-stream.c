@@ -1290,8 +1290,9 @@ setup_local (ConfabStream   *self,
  * - `audio` (b): capture the microphone (default %TRUE)
  * - `video` (b): capture the camera (default %TRUE)
  * - `screen` (b): capture the screen as the video (default %FALSE); on X11 with
- *   `ximagesrc`, on Wayland (`WAYLAND_DISPLAY` without `DISPLAY`, or `CONFAB_SCREENCAST=portal`) through the
- *   ScreenCast portal, which blocks here until the user has picked a screen or window
+ *   `ximagesrc`; on Wayland (`WAYLAND_DISPLAY` without `DISPLAY`, or
+ *   `CONFAB_SCREENCAST=portal`) through the ScreenCast portal, which blocks here
+ *   until the user has picked a screen or window
  * - `audio-device`, `video-device` (s): a #ConfabMediaDevice:id; the default
  *   device otherwise
  * - `audio-source`, `video-source` (s): a GStreamer pipeline description to capture

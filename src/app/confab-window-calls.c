@@ -306,6 +306,61 @@ on_call_hangup (ConfabWindow *self,
   hide_call (self);
 }
 
+/* The speaker picked in the preferences or the call's devices menu (transfer full), or
+ * NULL for the default output. */
+static ConfabMediaDevice *
+picked_speaker_device (ConfabWindow *self)
+{
+  g_autofree char *id = g_settings_get_string (self->settings, "speaker");
+  GListModel *devices;
+  guint n;
+
+  if (*id == '\0' || self->session == NULL)
+    return NULL;
+
+  devices = confab_session_get_media_devices (self->session);
+  n = g_list_model_get_n_items (devices);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConfabMediaDevice) device = g_list_model_get_item (devices, i);
+
+      if (confab_media_device_get_kind (device) == CONFAB_MEDIA_DEVICE_KIND_SPEAKER &&
+          g_strcmp0 (confab_media_device_get_id (device), id) == 0)
+        return g_steal_pointer (&device);
+    }
+
+  return NULL;
+}
+
+static GstDevice *
+picked_speaker (ConfabWindow *self)
+{
+  g_autoptr(ConfabMediaDevice) device = picked_speaker_device (self);
+
+  return device != NULL ? confab_media_device_get_device (device) : NULL;
+}
+
+/* The call's remote audio follows the picked speaker. */
+static void
+apply_speaker (ConfabWindow *self)
+{
+  g_autoptr(ConfabMediaDevice) speaker = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->call == NULL || confab_call_get_status (self->call) == CONFAB_CALL_STATUS_ENDED)
+    return;
+
+  speaker = picked_speaker_device (self);
+  if (!confab_call_set_speaker (self->call, speaker, &error))
+    {
+      g_autofree char *message = NULL;
+
+      /* Translators: %s is the reason */
+      message = g_strdup_printf (_("The speaker could not be switched: %s"), error->message);
+      confab_window_show_toast (self, message);
+    }
+}
+
 static void
 on_call_status_changed (ConfabWindow *self,
                         GParamSpec   *pspec,
@@ -314,6 +369,8 @@ on_call_status_changed (ConfabWindow *self,
   /* "declined" and "hangup" say why; this catches any other end */
   if (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED)
     hide_call (self);
+  else if (confab_call_get_status (call) == CONFAB_CALL_STATUS_ONGOING && call == self->call)
+    apply_speaker (self);
 }
 
 static void
@@ -475,29 +532,6 @@ on_invitation_cancelled (ConfabWindow                 *self,
 }
 
 /* The speaker picked in the preferences, if the session lists it. */
-static GstDevice *
-picked_speaker (ConfabWindow *self)
-{
-  g_autofree char *id = g_settings_get_string (self->settings, "speaker");
-  GListModel *devices;
-  guint n;
-
-  if (*id == '\0' || self->session == NULL)
-    return NULL;
-
-  devices = confab_session_get_media_devices (self->session);
-  n = g_list_model_get_n_items (devices);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(ConfabMediaDevice) device = g_list_model_get_item (devices, i);
-
-      if (confab_media_device_get_kind (device) == CONFAB_MEDIA_DEVICE_KIND_SPEAKER &&
-          g_strcmp0 (confab_media_device_get_id (device), id) == 0)
-        return confab_media_device_get_device (device);
-    }
-
-  return NULL;
-}
 
 static void
 on_incoming_call (ConfabWindow                 *self,
@@ -699,6 +733,8 @@ _confab_window_calls_init (ConfabWindow *self)
                            G_CALLBACK (on_call_device_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->call_view, "notify::microphone-device",
                            G_CALLBACK (on_call_device_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->call_view, "notify::speaker-device",
+                           G_CALLBACK (apply_speaker), self, G_CONNECT_SWAPPED);
 
   update_call_actions (self);
 }

@@ -8,6 +8,8 @@
 #include "confab-screencast.h"
 #include "confab-stream.h"
 
+#include <string.h>
+
 static void
 test_wanted (void)
 {
@@ -29,6 +31,26 @@ test_wanted (void)
   g_unsetenv ("DISPLAY");
   g_unsetenv ("WAYLAND_DISPLAY");
   g_assert_false (confab_screencast_is_wanted ());
+}
+
+/* What confab_media_can_share_screen() says follows the same choice. */
+static void
+test_can_share (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_unsetenv ("CONFAB_SCREENSRC");
+
+  g_setenv ("CONFAB_SCREENCAST", "portal", TRUE);
+  g_assert_true (confab_media_can_share_screen (&error));
+  g_assert_no_error (error);
+
+  g_unsetenv ("CONFAB_SCREENCAST");
+  g_unsetenv ("DISPLAY");
+  g_unsetenv ("WAYLAND_DISPLAY");
+  g_assert_false (confab_media_can_share_screen (&error));
+  g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "portal"));
 }
 
 static void
@@ -149,6 +171,7 @@ main (int   argc,
   g_test_dbus_up (bus);
 
   g_test_add_func ("/screencast/wanted", test_wanted);
+  g_test_add_func ("/screencast/can-share", test_can_share);
   g_test_add_func ("/screencast/not-started", test_not_started);
   g_test_add_func ("/screencast/no-portal", test_no_portal_async);
   g_test_add_func ("/screencast/cancelled", test_cancelled);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "confab-media.h"
+#include "confab-screencast.h"
 
 #include <gst/gst.h>
 
@@ -143,8 +144,11 @@ confab_media_has_echo_cancellation (void)
  * confab_media_can_share_screen:
  * @error: return location for a #GError
  *
- * Whether a screen-sharing stream can be made here: on X11 (`DISPLAY` set) with the
- * `ximagesrc` element, or when `CONFAB_SCREENSRC` names a source for tests.
+ * Whether a screen-sharing stream can be made here: through the ScreenCast portal on
+ * Wayland (`WAYLAND_DISPLAY` without `DISPLAY`, or `CONFAB_SCREENCAST=portal`) with the
+ * `pipewiresrc` element, on X11 (`DISPLAY` set) with the `ximagesrc` element, or when
+ * `CONFAB_SCREENSRC` names a source for tests. Whether the portal itself answers is only
+ * known when a screen stream is made.
  *
  * Returns: %TRUE if it can; %FALSE with %CONFAB_MEDIA_ERROR_NOT_SUPPORTED or
  *   %CONFAB_MEDIA_ERROR_MISSING_PLUGIN saying why not
@@ -161,11 +165,25 @@ confab_media_can_share_screen (GError **error)
   if (override != NULL && *override != '\0')
     return TRUE;
 
+  if (confab_screencast_is_wanted ())
+    {
+      g_autoptr(GstElementFactory) pipewiresrc = gst_element_factory_find ("pipewiresrc");
+
+      if (pipewiresrc == NULL)
+        {
+          g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_MISSING_PLUGIN,
+                               "The GStreamer plugin “pipewiresrc” is missing; "
+                               "install the package gstreamer1.0-pipewire");
+          return FALSE;
+        }
+      return TRUE;
+    }
+
   if (g_getenv ("DISPLAY") == NULL || *g_getenv ("DISPLAY") == '\0')
     {
       g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED,
-                           "Screen sharing needs an X11 display (DISPLAY is not set); "
-                           "sharing a Wayland screen through the portal is not supported yet");
+                           "Screen sharing needs an X11 display or, on Wayland, the "
+                           "ScreenCast portal (neither DISPLAY nor WAYLAND_DISPLAY is set)");
       return FALSE;
     }
 

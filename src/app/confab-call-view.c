@@ -436,6 +436,21 @@ pick_stream (GPtrArray *streams)
   return g_ptr_array_index (streams, 0);
 }
 
+/* A remote screen share is shown large while it lasts; else as pick_stream(). */
+static ConfabStream *
+pick_remote_stream (GPtrArray *streams)
+{
+  for (guint i = 0; streams != NULL && i < streams->len; i++)
+    {
+      ConfabStream *stream = g_ptr_array_index (streams, i);
+
+      if (confab_stream_get_is_screensharing (stream))
+        return stream;
+    }
+
+  return pick_stream (streams);
+}
+
 static void
 refresh_streams (ConfabCallView *self)
 {
@@ -448,7 +463,7 @@ refresh_streams (ConfabCallView *self)
       published = confab_call_get_published_streams (self->call);
     }
 
-  set_remote_stream (self, pick_stream (received));
+  set_remote_stream (self, pick_remote_stream (received));
   set_self_stream (self, pick_stream (published));
 }
 
@@ -487,7 +502,7 @@ on_stream_removed (ConfabCallView *self,
       g_autoptr(GPtrArray) received = confab_call_get_received_streams (call);
 
       g_ptr_array_remove (received, stream);
-      set_remote_stream (self, pick_stream (received));
+      set_remote_stream (self, pick_remote_stream (received));
     }
 }
 
@@ -496,6 +511,15 @@ on_remote_stream_updated (ConfabCallView *self,
                           ConfabStream   *stream,
                           ConfabCall     *call)
 {
+  /* a screen share starting or ending changes which stream is shown large */
+  if ((stream != self->remote_stream && confab_stream_get_is_screensharing (stream)) ||
+      (stream == self->remote_stream && !confab_stream_get_is_screensharing (stream)))
+    {
+      g_autoptr(GPtrArray) received = confab_call_get_received_streams (call);
+
+      set_remote_stream (self, pick_remote_stream (received));
+    }
+
   if (stream == self->remote_stream)
     update_remote (self);
 }

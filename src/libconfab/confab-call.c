@@ -12,6 +12,7 @@
 #include "confab-media-enum-types.h"
 #include "confab-error.h"
 #include "confab-session-private.h"
+#include "confab-stream-private.h"
 
 /**
  * ConfabCall:
@@ -71,6 +72,7 @@ struct _ConfabCall
   ConfabRecordMode     record_mode;
   gboolean             audio_enabled;
   gboolean             video_enabled;
+  gboolean             remote_screen;       /* the other party says it shares its screen */
   gboolean             media_connected;
   gboolean             owns_published_streams;
   gboolean             stats_pending;
@@ -487,6 +489,37 @@ _confab_call_on_media_stream_updated (ConfabCall   *self,
     g_signal_emit (self, signals[SIGNAL_REMOTE_STREAM_UPDATED], 0, stream);
 }
 
+/* Which received stream is the other party's screen share: PROTOCOL.md §7 — the
+ * stream the screen's renegotiation added (the last of two or more), or the only
+ * one in a call that was not started with the camera. */
+static void
+apply_remote_screen (ConfabCall *self)
+{
+  ConfabStream *screen = NULL;
+  guint n = self->received_streams->len;
+
+  if (self->remote_screen)
+    {
+      if (n >= 2)
+        screen = g_ptr_array_index (self->received_streams, n - 1);
+      else if (n == 1 && self->media != CONFAB_CALL_MEDIA_VIDEO)
+        screen = g_ptr_array_index (self->received_streams, 0);
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      ConfabStream *stream = g_ptr_array_index (self->received_streams, i);
+      gboolean is_screen = stream == screen;
+
+      if (confab_stream_get_is_screensharing (stream) == is_screen)
+        continue;
+
+      _confab_stream_set_is_screensharing (stream, is_screen);
+      if (self->status == CONFAB_CALL_STATUS_ONGOING)
+        g_signal_emit (self, signals[SIGNAL_REMOTE_STREAM_UPDATED], 0, stream);
+    }
+}
+
 void
 _confab_call_on_media_stream_added (ConfabCall   *self,
                                  ConfabStream *stream)
@@ -498,6 +531,7 @@ _confab_call_on_media_stream_added (ConfabCall   *self,
   if (self->speaker != NULL)
     confab_stream_set_audio_output_device (stream, self->speaker, NULL);
   g_signal_emit (self, signals[SIGNAL_STREAM_ADDED], 0, stream);
+  apply_remote_screen (self);
 }
 
 void
@@ -641,9 +675,17 @@ _confab_call_handle_media_event (ConfabCall *self,
 {
   JsonNode *audio = json_object_get_member (content, "audio");
   JsonNode *video = json_object_get_member (content, "video");
+  JsonNode *screen = json_object_get_member (content, "screen");
 
   if (self->status != CONFAB_CALL_STATUS_ONGOING)
     return;
+
+  /* absent (an older sender): what was said before stands */
+  if (screen != NULL && json_node_get_value_type (screen) == G_TYPE_BOOLEAN)
+    {
+      self->remote_screen = json_node_get_boolean (screen);
+      apply_remote_screen (self);
+    }
 
   for (guint i = 0; i < self->received_streams->len; i++)
     {
@@ -1219,6 +1261,16 @@ on_media_event_sent (GObject      *object,
     g_debug ("Could not tell the contact about muting: %s", error->message);
 }
 
+static gboolean
+sends_screen (ConfabCall *self)
+{
+  for (guint i = 0; i < self->published_streams->len; i++)
+    if (confab_stream_get_is_screensharing (g_ptr_array_index (self->published_streams, i)))
+      return TRUE;
+
+  return FALSE;
+}
+
 static void
 tell_media_state (ConfabCall *self)
 {
@@ -1230,6 +1282,7 @@ tell_media_state (ConfabCall *self)
   json_object_set_string_member (content, "callId", self->id);
   json_object_set_boolean_member (content, "audio", self->audio_enabled);
   json_object_set_boolean_member (content, "video", self->video_enabled);
+  json_object_set_boolean_member (content, "screen", sends_screen (self));
   confab_contact_send_custom_event_async (self->contact, CONFAB_CALL_MEDIA_EVENT, content,
                                           NULL, on_media_event_sent, NULL);
 }
@@ -1498,6 +1551,8 @@ on_screen_stream (GObject      *object,
     }
 
   g_ptr_array_add (self->published_streams, g_object_ref (stream));
+  /* the other side learns which of its received streams is the screen */
+  tell_media_state (self);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -23,6 +23,7 @@
 #define RED   0xffff0000u
 #define BLUE  0xff0000ffu
 #define GREEN 0xff00ff00u
+#define WHITE 0xffffffffu
 
 /* frames seen by an appsink, written on a streaming thread */
 typedef struct
@@ -472,6 +473,45 @@ test_add_video (Fixture       *fixture,
   confab_stream_release (bob_audio);
 }
 
+/* In a video call alice shares her screen: bob's new stream says it is a screen
+ * share (and shows it), his camera stream from her does not. */
+static void
+test_screen_share (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
+  g_autoptr(ConfabStream) blue = make_stream (fixture->bob, TRUE, BLUE);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabStream *camera;
+  ConfabStream *screen;
+  Frames *at_bob;
+
+  g_setenv ("CONFAB_SCREENSRC", "videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff", TRUE);
+  connect_call (fixture, red, blue, CONFAB_CALL_MEDIA_VIDEO);
+  camera = g_ptr_array_index (fixture->bob_received, 0);
+  g_assert_false (confab_stream_get_is_screensharing (camera));
+
+  confab_call_share_screen_async (fixture->alice_call, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_share_screen_finish (fixture->alice_call, result, &error));
+  g_assert_no_error (error);
+
+  WAIT_UNTIL (fixture->bob_received->len >= 2 &&
+              confab_stream_get_is_screensharing (g_ptr_array_index (fixture->bob_received, 1)));
+  screen = g_ptr_array_index (fixture->bob_received, 1);
+  g_assert_true (confab_stream_get_is_remote (screen));
+  g_assert_false (confab_stream_get_is_screensharing (camera));
+  at_bob = frames_attach (screen);
+  wait_colour (at_bob, WHITE);
+  frames_free (screen, at_bob);
+
+  hang_up_and_check (fixture, fixture->alice_call);
+  g_unsetenv ("CONFAB_SCREENSRC");
+  confab_stream_release (red);
+  confab_stream_release (blue);
+}
+
 /* Switching the camera mid-call: the peer sees the new picture, the call goes on. */
 static void
 test_replace_stream (Fixture       *fixture,
@@ -515,6 +555,85 @@ test_replace_stream (Fixture       *fixture,
   hang_up_and_check (fixture, fixture->alice_call);
   confab_stream_release (red);
   confab_stream_release (green);
+}
+
+/* Switching camera and microphone on an audio+video call, on the caller and then on
+ * the callee: the same transceivers carry the new devices, so the other side keeps
+ * decoding, now the new colour, and the call goes on. */
+static ConfabStream *
+switch_published (ConfabCall   *call,
+                  ConfabStream *old_stream,
+                  ConfabStream *new_stream)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) published = NULL;
+
+  confab_call_replace_published_stream_async (call, old_stream, new_stream, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_replace_published_stream_finish (call, result, &error));
+  g_assert_no_error (error);
+  published = confab_call_get_published_streams (call);
+  g_assert_cmpuint (published->len, ==, 1);
+  g_assert_true (g_ptr_array_index (published, 0) == new_stream);
+  return new_stream;
+}
+
+static void
+test_replace_stream_both_sides (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
+  g_autoptr(ConfabStream) blue = make_stream (fixture->bob, TRUE, BLUE);
+  g_autoptr(ConfabStream) green = NULL;
+  g_autoptr(ConfabStream) white = NULL;
+  g_autoptr(ConfabStream) audio_only = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  Frames *at_alice, *at_bob;
+
+  connect_call (fixture, red, blue, CONFAB_CALL_MEDIA_VIDEO);
+  at_alice = frames_attach (g_ptr_array_index (fixture->alice_received, 0));
+  at_bob = frames_attach (g_ptr_array_index (fixture->bob_received, 0));
+  wait_colour (at_alice, BLUE);
+  wait_colour (at_bob, RED);
+
+  /* the caller switches: bob's decoder goes on with the new picture */
+  green = make_stream (fixture->alice, TRUE, GREEN);
+  switch_published (fixture->alice_call, red, green);
+  confab_stream_release (red);
+  wait_colour (at_bob, GREEN);
+
+  /* the callee switches: so does alice's */
+  white = make_stream (fixture->bob, TRUE, WHITE);
+  switch_published (fixture->bob_call, blue, white);
+  confab_stream_release (blue);
+  wait_colour (at_alice, WHITE);
+  g_assert_cmpuint (fixture->alice_received->len, ==, 1);
+  g_assert_cmpuint (fixture->bob_received->len, ==, 1);
+
+  /* a stream with other tracks is refused, and nothing changes */
+  audio_only = make_stream_full (fixture->alice, TRUE, FALSE, GREEN);
+  confab_call_replace_published_stream_async (fixture->alice_call, green, audio_only, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_false (confab_call_replace_published_stream_finish (fixture->alice_call, result, &error));
+  g_assert_nonnull (error);
+  {
+    g_autoptr(GPtrArray) published = confab_call_get_published_streams (fixture->alice_call);
+
+    g_assert_true (g_ptr_array_index (published, 0) == green);
+  }
+  wait_colour (at_bob, GREEN);
+
+  g_assert_cmpint (confab_call_get_status (fixture->alice_call), ==, CONFAB_CALL_STATUS_ONGOING);
+  g_assert_cmpint (confab_call_get_status (fixture->bob_call), ==, CONFAB_CALL_STATUS_ONGOING);
+
+  frames_free (g_ptr_array_index (fixture->alice_received, 0), at_alice);
+  frames_free (g_ptr_array_index (fixture->bob_received, 0), at_bob);
+  hang_up_and_check (fixture, fixture->bob_call);
+  confab_stream_release (green);
+  confab_stream_release (white);
+  confab_stream_release (audio_only);
 }
 
 static void
@@ -780,6 +899,9 @@ main (int    argc,
   g_test_add ("/libconfab/call-media/video-both-ways", Fixture, NULL, fixture_setup, test_video_call, fixture_teardown);
   g_test_add ("/libconfab/call-media/add-video", Fixture, NULL, fixture_setup, test_add_video, fixture_teardown);
   g_test_add ("/libconfab/call-media/replace-stream", Fixture, NULL, fixture_setup, test_replace_stream, fixture_teardown);
+  g_test_add ("/libconfab/call-media/replace-stream-both-sides", Fixture, NULL, fixture_setup,
+              test_replace_stream_both_sides, fixture_teardown);
+  g_test_add ("/libconfab/call-media/screen-share", Fixture, NULL, fixture_setup, test_screen_share, fixture_teardown);
   g_test_add ("/libconfab/call-media/ice-restart", Fixture, NULL, fixture_setup, test_ice_restart, fixture_teardown);
   g_test_add ("/libconfab/call-media/recording", Fixture, NULL, fixture_setup, test_recording, fixture_teardown);
   g_test_add ("/libconfab/call-media/stranger", Fixture, NULL, fixture_setup, test_stranger, fixture_teardown);

@@ -24,6 +24,8 @@ void               _confab_stream_add_remote_track   (ConfabStream       *self,
                                                       ConfabRemoteTrack  *track);
 gboolean           _confab_stream_has_remote_track   (ConfabStream       *self,
                                                       gboolean            video);
+void               _confab_stream_set_is_screensharing (ConfabStream     *self,
+                                                        gboolean          is_screensharing);
 
 GstElement        *_confab_stream_get_encoder_tee    (ConfabStream       *self,
                                                       gboolean            video);

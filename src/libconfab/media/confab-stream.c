@@ -1406,6 +1406,22 @@ confab_stream_get_is_screensharing (ConfabStream *self)
   return self->is_screensharing;
 }
 
+/* Main context: a remote stream learns from the sender's media event that its
+ * video is a screen share (or no longer is). */
+void
+_confab_stream_set_is_screensharing (ConfabStream *self,
+                                     gboolean      is_screensharing)
+{
+  g_return_if_fail (CONFAB_IS_STREAM (self));
+
+  is_screensharing = !!is_screensharing;
+  if (self->is_screensharing == (guint) is_screensharing)
+    return;
+
+  self->is_screensharing = is_screensharing;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_SCREENSHARING]);
+}
+
 /**
  * confab_stream_get_echo_cancellation:
  * @self: a #ConfabStream

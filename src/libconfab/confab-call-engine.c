@@ -253,8 +253,9 @@ _confab_call_engine_replace_stream (ConfabCallEngine  *self,
                                     ConfabStream      *new_stream,
                                     GError           **error)
 {
-  confab_peer_connection_remove_stream (self->pc, old_stream);
-  return confab_peer_connection_add_stream (self->pc, new_stream, error);
+  /* same tracks: the new devices feed the negotiated transceivers (removing and
+   * re-adding them fails in webrtcbin: "Could not reuse transceiver") */
+  return confab_peer_connection_replace_stream (self->pc, old_stream, new_stream, error);
 }
 
 void

@@ -1686,6 +1686,107 @@ confab_peer_connection_remove_stream (ConfabPeerConnection *self,
 }
 
 /**
+ * confab_peer_connection_replace_stream:
+ * @self: a #ConfabPeerConnection
+ * @old_stream: a #ConfabStream added before
+ * @new_stream: a live local #ConfabStream with the same tracks (audio, video)
+ * @error: return location for a #GError
+ *
+ * Sends @new_stream instead of @old_stream (another camera or microphone) on the
+ * tracks already negotiated: the new encoders feed the existing payloaders, so the
+ * transceivers, SSRCs and SDP stay the same and nothing is renegotiated.
+ *
+ * Returns: %TRUE, or %FALSE with an error (closed connection, @old_stream not sent,
+ *   @new_stream not live, already sent or with other tracks); nothing changes then
+ */
+gboolean
+confab_peer_connection_replace_stream (ConfabPeerConnection  *self,
+                                       ConfabStream          *old_stream,
+                                       ConfabStream          *new_stream,
+                                       GError               **error)
+{
+  Sender *sender = NULL;
+
+  g_return_val_if_fail (CONFAB_IS_PEER_CONNECTION (self), FALSE);
+  g_return_val_if_fail (CONFAB_IS_STREAM (old_stream), FALSE);
+  g_return_val_if_fail (CONFAB_IS_STREAM (new_stream), FALSE);
+
+  if (self->closed)
+    {
+      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
+                           "The connection is closed");
+      return FALSE;
+    }
+
+  if (confab_stream_get_is_remote (new_stream) || confab_stream_get_released (new_stream) ||
+      _confab_stream_get_engine (new_stream) != self->engine)
+    {
+      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
+                           "Only a live local stream can be sent");
+      return FALSE;
+    }
+
+  for (guint i = 0; i < self->senders->len; i++)
+    {
+      Sender *candidate = g_ptr_array_index (self->senders, i);
+
+      if (candidate->stream == new_stream)
+        {
+          g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
+                               "The stream is already sent on this connection");
+          return FALSE;
+        }
+      if (candidate->stream == old_stream)
+        sender = candidate;
+    }
+
+  if (sender == NULL)
+    {
+      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
+                           "The stream to replace is not sent on this connection");
+      return FALSE;
+    }
+
+  for (int video = 0; video <= 1; video++)
+    {
+      if ((_confab_stream_get_encoder_tee (old_stream, video) == NULL) !=
+          (_confab_stream_get_encoder_tee (new_stream, video) == NULL))
+        {
+          g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
+                               "The new stream must have the same tracks (audio, video) as the old one");
+          return FALSE;
+        }
+    }
+
+  /* each tee pad of the old stream feeds one sender queue: hand that queue to the
+   * same kind of tee of the new stream (same codec, so the payloader goes on) */
+  for (guint i = 0; i < sender->tee_pads->len; i++)
+    {
+      GstPad *tee_pad = g_ptr_array_index (sender->tee_pads, i);
+      g_autoptr(GstElement) old_tee = gst_pad_get_parent_element (tee_pad);
+      g_autoptr(GstPad) queue_sink = gst_pad_get_peer (tee_pad);
+      gboolean video = old_tee != NULL && old_tee == _confab_stream_get_encoder_tee (old_stream, TRUE);
+      GstElement *new_tee = _confab_stream_get_encoder_tee (new_stream, video);
+      GstPad *new_pad;
+
+      if (queue_sink != NULL)
+        gst_pad_unlink (tee_pad, queue_sink);
+      if (old_tee != NULL)
+        gst_element_release_request_pad (old_tee, tee_pad);
+
+      new_pad = gst_element_request_pad_simple (new_tee, "src_%u");
+      if (queue_sink != NULL && gst_pad_link (new_pad, queue_sink) != GST_PAD_LINK_OK)
+        g_warning ("Could not link the new stream's %s encoder to its sender", video ? "video" : "audio");
+      g_ptr_array_index (sender->tee_pads, i) = new_pad;
+      gst_object_unref (tee_pad);
+    }
+
+  g_set_object (&sender->stream, new_stream);
+  _confab_stream_request_key_frame (new_stream);
+  return TRUE;
+}
+
+/**
  * confab_peer_connection_create_offer:
  * @self: a #ConfabPeerConnection
  * @ice_restart: %TRUE to restart ICE (new credentials, fresh candidates)

@@ -26,6 +26,10 @@ gboolean                     confab_peer_connection_add_stream             (Conf
                                                                             GError               **error);
 void                         confab_peer_connection_remove_stream          (ConfabPeerConnection  *self,
                                                                             ConfabStream          *stream);
+gboolean                     confab_peer_connection_replace_stream         (ConfabPeerConnection  *self,
+                                                                            ConfabStream          *old_stream,
+                                                                            ConfabStream          *new_stream,
+                                                                            GError               **error);
 gboolean                     confab_peer_connection_create_offer           (ConfabPeerConnection  *self,
                                                                             gboolean               ice_restart,
                                                                             GError               **error);

@@ -377,6 +377,29 @@ assert_color (ConfabVideoPaintable *paintable,
     }
 }
 
+/* the paintable's centre is mostly red (a predicate for confab_test_wait_until) */
+static gboolean
+shows_red (gpointer data)
+{
+  GdkRGBA rgba;
+
+  return confab_video_paintable_get_center_color (CONFAB_VIDEO_PAINTABLE (data), &rgba) &&
+         rgba.red > 0.75 && rgba.green < 0.25 && rgba.blue < 0.25;
+}
+
+static void
+on_screen_shared_peer (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean *done = user_data;
+
+  g_assert_true (confab_call_share_screen_finish (CONFAB_CALL (object), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
 static gboolean
 dialog_shown (gpointer data)
 {
@@ -703,6 +726,18 @@ test_incoming_call_accepted (void)
   confab_test_wait_until (window_in_call, window, WAIT_MS, "the call to be on");
   confab_test_wait_until (has_frames, &remote, WAIT_MS, "bob's video");
   assert_color (remote.paintable, COLOR_GREEN);
+
+  /* bob shares his (red) screen: it is shown large instead of his camera */
+  {
+    gboolean shared = FALSE;
+
+    g_setenv ("CONFAB_SCREENSRC", "videotestsrc is-live=true pattern=solid-color foreground-color=0xffff0000", TRUE);
+    confab_call_share_screen_async (bob.call, NULL, on_screen_shared_peer, &shared);
+    confab_test_wait_until (flag_set, &shared, WAIT_MS, "bob to share his screen");
+    confab_test_wait_until (shows_red, remote.paintable, WAIT_MS, "bob's screen shown large");
+    g_unsetenv ("CONFAB_SCREENSRC");
+    save_screenshot (window, "confab-call-remote-screen.png");
+  }
 
   /* bob hangs up */
   confab_call_hang_up (bob.call);

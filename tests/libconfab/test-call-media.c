@@ -473,6 +473,45 @@ test_add_video (Fixture       *fixture,
   confab_stream_release (bob_audio);
 }
 
+/* In a video call alice shares her screen: bob's new stream says it is a screen
+ * share (and shows it), his camera stream from her does not. */
+static void
+test_screen_share (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
+  g_autoptr(ConfabStream) blue = make_stream (fixture->bob, TRUE, BLUE);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabStream *camera;
+  ConfabStream *screen;
+  Frames *at_bob;
+
+  g_setenv ("CONFAB_SCREENSRC", "videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff", TRUE);
+  connect_call (fixture, red, blue, CONFAB_CALL_MEDIA_VIDEO);
+  camera = g_ptr_array_index (fixture->bob_received, 0);
+  g_assert_false (confab_stream_get_is_screensharing (camera));
+
+  confab_call_share_screen_async (fixture->alice_call, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_share_screen_finish (fixture->alice_call, result, &error));
+  g_assert_no_error (error);
+
+  WAIT_UNTIL (fixture->bob_received->len >= 2 &&
+              confab_stream_get_is_screensharing (g_ptr_array_index (fixture->bob_received, 1)));
+  screen = g_ptr_array_index (fixture->bob_received, 1);
+  g_assert_true (confab_stream_get_is_remote (screen));
+  g_assert_false (confab_stream_get_is_screensharing (camera));
+  at_bob = frames_attach (screen);
+  wait_colour (at_bob, WHITE);
+  frames_free (screen, at_bob);
+
+  hang_up_and_check (fixture, fixture->alice_call);
+  g_unsetenv ("CONFAB_SCREENSRC");
+  confab_stream_release (red);
+  confab_stream_release (blue);
+}
+
 /* Switching the camera mid-call: the peer sees the new picture, the call goes on. */
 static void
 test_replace_stream (Fixture       *fixture,
@@ -862,6 +901,7 @@ main (int    argc,
   g_test_add ("/libconfab/call-media/replace-stream", Fixture, NULL, fixture_setup, test_replace_stream, fixture_teardown);
   g_test_add ("/libconfab/call-media/replace-stream-both-sides", Fixture, NULL, fixture_setup,
               test_replace_stream_both_sides, fixture_teardown);
+  g_test_add ("/libconfab/call-media/screen-share", Fixture, NULL, fixture_setup, test_screen_share, fixture_teardown);
   g_test_add ("/libconfab/call-media/ice-restart", Fixture, NULL, fixture_setup, test_ice_restart, fixture_teardown);
   g_test_add ("/libconfab/call-media/recording", Fixture, NULL, fixture_setup, test_recording, fixture_teardown);
   g_test_add ("/libconfab/call-media/stranger", Fixture, NULL, fixture_setup, test_stranger, fixture_teardown);

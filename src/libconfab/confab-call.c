@@ -1085,6 +1085,9 @@ void
 _confab_call_start_incoming (ConfabCall *self)
 {
   self->start_time = g_date_time_new_now_local ();
+  /* invited to a screen share: what the caller sends is its screen */
+  if (self->media == CONFAB_CALL_MEDIA_SCREEN)
+    self->remote_screen = TRUE;
   set_status (self, CONFAB_CALL_STATUS_ONGOING);
   media_start (self);
 }

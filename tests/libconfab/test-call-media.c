@@ -557,6 +557,23 @@ test_replace_stream (Fixture       *fixture,
   confab_stream_release (green);
 }
 
+/* A call started as a screen share: bob's only stream is one from the start. */
+static void
+test_screen_call (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(ConfabStream) white = make_stream_full (fixture->alice, FALSE, TRUE, WHITE);
+
+  g_signal_connect (fixture->bob, "incoming-screen-sharing-call-invitation", G_CALLBACK (on_incoming_call), fixture);
+  connect_call (fixture, white, NULL, CONFAB_CALL_MEDIA_SCREEN);
+  g_assert_cmpint (confab_call_get_media (fixture->bob_call), ==, CONFAB_CALL_MEDIA_SCREEN);
+  WAIT_UNTIL (fixture->bob_received->len > 0);
+  g_assert_true (confab_stream_get_is_screensharing (g_ptr_array_index (fixture->bob_received, 0)));
+
+  hang_up_and_check (fixture, fixture->alice_call);
+  confab_stream_release (white);
+}
+
 /* Switching camera and microphone on an audio+video call, on the caller and then on
  * the callee: the same transceivers carry the new devices, so the other side keeps
  * decoding, now the new colour, and the call goes on. */
@@ -901,6 +918,7 @@ main (int    argc,
   g_test_add ("/libconfab/call-media/replace-stream", Fixture, NULL, fixture_setup, test_replace_stream, fixture_teardown);
   g_test_add ("/libconfab/call-media/replace-stream-both-sides", Fixture, NULL, fixture_setup,
               test_replace_stream_both_sides, fixture_teardown);
+  g_test_add ("/libconfab/call-media/screen-call", Fixture, NULL, fixture_setup, test_screen_call, fixture_teardown);
   g_test_add ("/libconfab/call-media/screen-share", Fixture, NULL, fixture_setup, test_screen_share, fixture_teardown);
   g_test_add ("/libconfab/call-media/ice-restart", Fixture, NULL, fixture_setup, test_ice_restart, fixture_teardown);
   g_test_add ("/libconfab/call-media/recording", Fixture, NULL, fixture_setup, test_recording, fixture_teardown);

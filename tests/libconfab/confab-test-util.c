@@ -53,6 +53,22 @@ test_register (const char  *url,
   return session;
 }
 
+ConfabSession *
+test_register_guest (ConfabTestServer *server,
+                     const char       *user_id,
+                     const char       *username)
+{
+  g_autofree char *uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (server), NULL);
+  g_autoptr(GError) error = NULL;
+  ConfabSession *session;
+
+  session = test_register (confab_test_server_get_url (server), uri, NULL, user_id, username, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (session);
+
+  return session;
+}
+
 char *
 test_send_message (ConfabContact  *contact,
                    const char     *text,

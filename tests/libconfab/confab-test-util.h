@@ -6,6 +6,8 @@
 
 #include <confab.h>
 
+#include "confab-test-server.h"
+
 G_BEGIN_DECLS
 
 #define TEST_TIMEOUT_MS 20000
@@ -17,6 +19,10 @@ ConfabSession *test_register         (const char     *url,
                                       const char     *user_id,
                                       const char     *username,
                                       GError        **error);
+/* A guest session on a harness server; fails the test if it is refused. */
+ConfabSession *test_register_guest   (ConfabTestServer *server,
+                                      const char     *user_id,
+                                      const char     *username);
 char          *test_send_message     (ConfabContact  *contact,
                                       const char     *text,
                                       GError        **error);

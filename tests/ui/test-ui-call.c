@@ -23,6 +23,7 @@
 #include "confab-incoming-call-dialog.h"
 #include "confab-resources.h"
 #include "confab-test-server.h"
+#include "confab-test-util.h"
 #include "confab-video-paintable.h"
 #include "confab-window.h"
 
@@ -207,47 +208,13 @@ on_peer_incoming_call (ConfabSession                *session,
 }
 
 static void
-on_registered (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  ConfabSession **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = confab_user_agent_register_finish (CONFAB_USER_AGENT (object), result, &error);
-  g_assert_no_error (error);
-}
-
-static ConfabSession *
-register_guest (ConfabTestServer *server,
-                const char       *user_id,
-                const char       *username)
-{
-  g_autoptr(ConfabUserAgent) ua = NULL;
-  g_autoptr(ConfabRegisterInformation) info = NULL;
-  g_autofree char *uri = NULL;
-  ConfabSession *session = NULL;
-
-  uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (server), NULL);
-  ua = confab_user_agent_new (uri);
-  info = confab_register_information_new ();
-  confab_register_information_set_server_url (info, confab_test_server_get_url (server));
-  confab_register_information_set_user_id (info, user_id);
-  confab_register_information_set_username (info, username);
-
-  confab_user_agent_register_async (ua, info, NULL, on_registered, &session);
-  confab_test_wait_until (pointer_set, &session, WAIT_MS, "a session to register");
-  return session;
-}
-
-static void
 peer_init (Peer             *peer,
            ConfabTestServer *server,
            const char       *source)
 {
   memset (peer, 0, sizeof *peer);
   peer->source = source;
-  peer->session = register_guest (server, "bob", "Bob Marley");
+  peer->session = test_register_guest (server, "bob", "Bob Marley");
   g_signal_connect (peer->session, "incoming-call", G_CALLBACK (on_peer_incoming_call), peer);
 }
 

@@ -20,6 +20,7 @@
 #include "confab-resources.h"
 #include "confab-sign-in-page.h"
 #include "confab-test-server.h"
+#include "confab-test-util.h"
 #include "confab-window.h"
 
 #define WAIT_MS 20000
@@ -88,12 +89,6 @@ pointer_cleared (gpointer data)
   return *(gpointer *) data == NULL;
 }
 
-static gboolean
-pointer_set (gpointer data)
-{
-  return *(gpointer *) data != NULL;
-}
-
 typedef struct {
   GtkWidget  *view;
   const char *texts[4];
@@ -123,40 +118,6 @@ rows_show (gpointer data)
     }
 
   return TRUE;
-}
-
-static void
-on_registered (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  ConfabSession **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = confab_user_agent_register_finish (CONFAB_USER_AGENT (object), result, &error);
-  g_assert_no_error (error);
-}
-
-static ConfabSession *
-register_guest (ConfabTestServer *server,
-                const char       *user_id,
-                const char       *username)
-{
-  g_autoptr(ConfabUserAgent) ua = NULL;
-  g_autoptr(ConfabRegisterInformation) info = NULL;
-  g_autofree char *uri = NULL;
-  ConfabSession *session = NULL;
-
-  uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (server), NULL);
-  ua = confab_user_agent_new (uri);
-  info = confab_register_information_new ();
-  confab_register_information_set_server_url (info, confab_test_server_get_url (server));
-  confab_register_information_set_user_id (info, user_id);
-  confab_register_information_set_username (info, username);
-
-  confab_user_agent_register_async (ua, info, NULL, on_registered, &session);
-  confab_test_wait_until (pointer_set, &session, WAIT_MS, "the second session to register");
-  return session;
 }
 
 static void
@@ -374,7 +335,7 @@ test_follow_new_messages (void)
   gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.submit", NULL);
   confab_test_wait_until (window_has_session, window, WAIT_MS, "the sign-in");
 
-  bob = register_guest (server, "bob", "Bob");
+  bob = test_register_guest (server, "bob", "Bob");
   to_alice = confab_session_get_or_create_contact (bob, "alice");
   contact = confab_window_open_contact (window, "bob", NULL);
   g_assert_nonnull (contact);
@@ -461,7 +422,7 @@ test_chat (void)
   g_assert_cmpstr (g_settings_get_enum (settings, "account-kind") == 1 ? "guest" : "account", ==, "guest");
 
   /* a second user writes: the contact appears in the sidebar */
-  bob = register_guest (server, "bob", "Bob");
+  bob = test_register_guest (server, "bob", "Bob");
   g_signal_connect (bob, "contact-message", G_CALLBACK (on_contact_message), &received);
   to_alice = confab_session_get_or_create_contact (bob, "alice");
   confab_contact_send_message_async (to_alice, "Hello Alice, are you there?", NULL, on_sent, &sent);

@@ -5,7 +5,9 @@
  * solid-colour test patterns (alice red, bob blue or green): the call view must show
  * bob's colour large and alice's in the self-view, its controls must reach bob (mute
  * and camera → remote-stream-updated), hang-up ends both sides. Incoming calls show
- * the dialog and ring until answered, declined or given up. Saves
+ * the dialog and ring until answered, declined or given up. The speaker picked in the
+ * settings plays the call and can be changed mid-call (two test speakers from a device
+ * provider registered here). Saves
  * tests/ui/confab-call-view.png (build dir).
  */
 
@@ -237,6 +239,112 @@ static gboolean
 peer_ended (gpointer data)
 {
   return ((Peer *) data)->ended;
+}
+
+
+/* Speakers for the window: a device provider registered in this process before any
+ * window lists its devices, offering two speakers whose fakesinks count what they
+ * play (on the streaming thread, hence atomics). The app finds them through the
+ * library's device list like any PulseAudio or PipeWire output. */
+
+static gint speaker_buffers[2];
+static const char *speaker_names[2] = { "Test speaker A", "Test speaker B" };
+
+#define TEST_TYPE_SPEAKER (test_speaker_get_type ())
+G_DECLARE_FINAL_TYPE (TestSpeaker, test_speaker, TEST, SPEAKER, GstDevice)
+
+struct _TestSpeaker
+{
+  GstDevice parent_instance;
+  guint     index;
+};
+
+G_DEFINE_FINAL_TYPE (TestSpeaker, test_speaker, GST_TYPE_DEVICE)
+
+static void
+on_speaker_handoff (GstElement *sink,
+                    GstBuffer  *buffer,
+                    GstPad     *pad,
+                    gint       *buffers)
+{
+  g_atomic_int_inc (buffers);
+}
+
+static GstElement *
+test_speaker_create_element (GstDevice  *device,
+                             const char *name)
+{
+  TestSpeaker *self = TEST_SPEAKER (device);
+  GstElement *sink = gst_element_factory_make ("fakesink", name);
+
+  g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+  g_signal_connect (sink, "handoff", G_CALLBACK (on_speaker_handoff), &speaker_buffers[self->index]);
+  return sink;
+}
+
+static void
+test_speaker_class_init (TestSpeakerClass *klass)
+{
+  GST_DEVICE_CLASS (klass)->create_element = test_speaker_create_element;
+}
+
+static void
+test_speaker_init (TestSpeaker *self)
+{
+}
+
+#define TEST_TYPE_SPEAKER_PROVIDER (test_speaker_provider_get_type ())
+G_DECLARE_FINAL_TYPE (TestSpeakerProvider, test_speaker_provider, TEST, SPEAKER_PROVIDER, GstDeviceProvider)
+
+struct _TestSpeakerProvider
+{
+  GstDeviceProvider parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestSpeakerProvider, test_speaker_provider, GST_TYPE_DEVICE_PROVIDER)
+
+static GList *
+test_speaker_provider_probe (GstDeviceProvider *provider)
+{
+  g_autoptr(GstCaps) caps = gst_caps_from_string ("audio/x-raw");
+  GList *devices = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (speaker_names); i++)
+    {
+      TestSpeaker *speaker = g_object_new (TEST_TYPE_SPEAKER,
+                                           "display-name", speaker_names[i],
+                                           "device-class", "Audio/Sink",
+                                           "caps", caps,
+                                           NULL);
+
+      speaker->index = i;
+      devices = g_list_append (devices, speaker);
+    }
+
+  return devices;
+}
+
+static void
+test_speaker_provider_class_init (TestSpeakerProviderClass *klass)
+{
+  GstDeviceProviderClass *provider_class = GST_DEVICE_PROVIDER_CLASS (klass);
+
+  provider_class->probe = test_speaker_provider_probe;
+  gst_device_provider_class_set_static_metadata (provider_class, "Confab test speakers", "Audio/Sink",
+                                                 "Two speakers that count what they play",
+                                                 "Confab Developers");
+}
+
+static void
+test_speaker_provider_init (TestSpeakerProvider *self)
+{
+}
+
+static gboolean
+register_test_speakers (GstPlugin *plugin)
+{
+  return gst_device_provider_register (plugin, "confabtestspeakers", GST_RANK_PRIMARY,
+                                       TEST_TYPE_SPEAKER_PROVIDER);
 }
 
 /* the window, alice */
@@ -1169,6 +1277,94 @@ test_incoming_call_notification (void)
   notifier_stop (&notifier);
 }
 
+/* The speaker picked in the preferences (GSettings "speaker") plays the call, and
+ * picking another one mid-call moves the call's sound there; "" is the default
+ * output again. */
+
+static const char *
+speaker_id (ConfabSession *session,
+            const char    *name)
+{
+  GListModel *devices = confab_session_get_media_devices (session);
+  guint n = g_list_model_get_n_items (devices);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConfabMediaDevice) device = g_list_model_get_item (devices, i);
+
+      if (confab_media_device_get_kind (device) == CONFAB_MEDIA_DEVICE_KIND_SPEAKER &&
+          g_strcmp0 (confab_media_device_get_display_name (device), name) == 0)
+        return g_intern_string (confab_media_device_get_id (device));
+    }
+
+  g_error ("the device list has no speaker named %s", name);
+}
+
+typedef struct {
+  guint index;
+  gint  after;
+} SpeakerCheck;
+
+static gboolean
+speaker_plays (gpointer data)
+{
+  SpeakerCheck *check = data;
+
+  return g_atomic_int_get (&speaker_buffers[check->index]) > check->after;
+}
+
+static void
+test_speaker (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(GSettings) settings = g_settings_new ("org.confab.Confab");
+  ConfabWindow *window = signed_in_window (server);
+  ConfabCallView *view = confab_window_get_call_view (window);
+  FramesCheck remote = { confab_call_view_get_remote_paintable (view), 5 };
+  SpeakerCheck check;
+  g_autofree char *shown = NULL;
+  const char *speaker_a, *speaker_b;
+  gint played_a, played_b;
+  Peer bob;
+
+  peer_init (&bob, server, BLUE);
+  bob.auto_accept = TRUE;
+  speaker_a = speaker_id (bob.session, speaker_names[0]);
+  speaker_b = speaker_id (bob.session, speaker_names[1]);
+  g_assert_cmpstr (speaker_a, !=, speaker_b);
+
+  /* picked before the call: the call's sound starts there */
+  g_settings_set_string (settings, "speaker", speaker_a);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.call-video", "s", "bob"));
+  confab_test_wait_until (window_in_call, window, WAIT_MS, "bob to accept");
+  check = (SpeakerCheck) { 0, 20 };
+  confab_test_wait_until (speaker_plays, &check, WAIT_MS, "bob's sound in speaker A");
+  g_object_get (view, "speaker-device", &shown, NULL);
+  g_assert_cmpstr (shown, ==, speaker_a);
+  g_assert_cmpint (g_atomic_int_get (&speaker_buffers[1]), ==, 0);
+
+  /* picked during the call: the sound moves, A falls silent */
+  g_settings_set_string (settings, "speaker", speaker_b);
+  check = (SpeakerCheck) { 1, 20 };
+  confab_test_wait_until (speaker_plays, &check, WAIT_MS, "bob's sound in speaker B");
+  played_a = g_atomic_int_get (&speaker_buffers[0]);
+  check.after = g_atomic_int_get (&speaker_buffers[1]) + 20;
+  confab_test_wait_until (speaker_plays, &check, WAIT_MS, "more of bob's sound in speaker B");
+  g_assert_cmpint (g_atomic_int_get (&speaker_buffers[0]), ==, played_a);
+
+  /* the default output again: B falls silent while the call goes on */
+  g_settings_reset (settings, "speaker");
+  played_b = g_atomic_int_get (&speaker_buffers[1]);
+  remote.n_frames = confab_video_paintable_get_n_frames (remote.paintable) + 30;
+  confab_test_wait_until (has_frames, &remote, WAIT_MS, "more of bob's video");
+  g_assert_cmpint (g_atomic_int_get (&speaker_buffers[1]), ==, played_b);
+
+  confab_call_hang_up (bob.call);
+  confab_test_wait_until (window_out_of_call, window, WAIT_MS, "the call to end");
+  peer_clear (&bob);
+  close_window (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1183,6 +1379,9 @@ main (int   argc,
 
   g_test_init (&argc, &argv, NULL);
   gst_init (&argc, &argv);
+  g_assert_true (gst_plugin_register_static (GST_VERSION_MAJOR, GST_VERSION_MINOR, "confabtestspeakers",
+                                             "Speakers for the tests", register_test_speakers, "0.1",
+                                             "GPL", "confab", "confab", "https://confab.invalid/"));
 
   (void) confab_get_resource ();
 
@@ -1199,6 +1398,7 @@ main (int   argc,
   g_test_add_func ("/ui/call/incoming-declined", test_incoming_call_declined);
   g_test_add_func ("/ui/call/incoming-cancelled", test_incoming_call_cancelled);
   g_test_add_func ("/ui/call/notification", test_incoming_call_notification);
+  g_test_add_func ("/ui/call/speaker", test_speaker);
 
   status = g_test_run ();
 

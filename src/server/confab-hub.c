@@ -1519,11 +1519,17 @@ handle_call (ConfabHub           *self,
       return;
 
     case CONFAB_WIRE_CALL_CANCEL:
-      if (!is_caller || call->state != CONFAB_HUB_CALL_INVITED)
+      if (!is_caller)
         goto wrong_state;
       answer_result (self, connection, message->id, "{}");
       extra = reason_member (reason ? reason : "Hangup_From_Caller");
-      send_call_event (self, "callCancel", from, call, extra, NULL, call->callee_user_id, NULL);
+      /* A cancel that crossed the callee's accept: the caller gave up before it heard of
+       * the answer, so the call ends as a hang-up (PROTOCOL.md §7). Refusing it would
+       * leave the callee in a call nobody else is in. */
+      if (call->state == CONFAB_HUB_CALL_ACCEPTED)
+        send_call_event (self, "callHangup", from, call, extra, call->callee, NULL, NULL);
+      else
+        send_call_event (self, "callCancel", from, call, extra, NULL, call->callee_user_id, NULL);
       end_call (self, call);
       return;
 

@@ -207,10 +207,14 @@ route_call (Peer              *peer,
       break;
 
     case CONFAB_WIRE_CALL_CANCEL:
-      if (!is_caller || call->accepted)
+      if (!is_caller)
         return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
       reply_result (peer, message->id);
-      send_to_user (router, call->callee_id, NULL, peer, type, object, reason != NULL ? reason : "Hangup_From_Caller");
+      /* crossed the callee's accept: a hang-up */
+      if (call->accepted)
+        send_event (call->callee, peer, "callHangup", object, reason != NULL ? reason : "Hangup_From_Caller");
+      else
+        send_to_user (router, call->callee_id, NULL, peer, type, object, reason != NULL ? reason : "Hangup_From_Caller");
       g_hash_table_remove (router->calls, call_id);
       break;
 

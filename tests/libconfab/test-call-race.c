@@ -17,6 +17,8 @@
 #include "confab-test-server.h"
 #include "confab-test-util.h"
 
+#include <string.h>
+
 /* How long one step of a round may take before the round fails. */
 #define STEP_TIMEOUT_MS 10000
 #define DEFAULT_ROUNDS  50
@@ -716,6 +718,90 @@ test_two_sessions_of_one_user (void)
     }
 }
 
+static void
+on_ringing_hang_up (ConfabCall *call,
+                    GParamSpec *pspec,
+                    gpointer    data)
+{
+  if (confab_call_get_status (call) == CONFAB_CALL_STATUS_RINGING)
+    confab_call_hang_up (call);
+}
+
+static gboolean
+on_hang_up_now (gpointer data)
+{
+  confab_call_hang_up (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+callee_is_done (gpointer data)
+{
+  Party *callee = data;
+
+  return callee->accept_done &&
+         g_list_model_get_n_items (confab_session_get_calls (callee->session)) == 0;
+}
+
+/* The callee answers the moment it is invited (as the bot does) while the caller gives up:
+ * at once, when it hears the ringing (the answer is then already at the server), or a few
+ * ms later. However the cancel and the answer cross, both calls end and the callee hears
+ * that the caller hung up. */
+static void
+test_cancel_crosses_accept (void)
+{
+  guint n_answered = 0;
+
+  for (guint round = 0; round < n_rounds; round++)
+    {
+      g_autofree char *round_name = g_strdup_printf ("round %u", round);
+      g_autofree char *step = g_strdup_printf ("%s, the callee's call to end", round_name);
+      Party *caller = party_new ("caller", round);
+      Party *callee = party_new ("callee", round);
+      Party *parties[] = { caller, callee };
+
+      callee->auto_accept = TRUE;
+      party_sign_in (callee);
+      party_sign_in (caller);
+      party_call (caller, callee);
+
+      switch (round % 3)
+        {
+        case 0:
+          confab_call_hang_up (caller->call);
+          break;
+        case 1:
+          g_signal_connect (caller->call, "notify::status", G_CALLBACK (on_ringing_hang_up), NULL);
+          break;
+        default:
+          g_timeout_add (round % 8, on_hang_up_now, caller->call);
+          break;
+        }
+
+      confab_test_wait_until (callee_is_done, callee, STEP_TIMEOUT_MS, step);
+      /* (hung up from a status handler, the log has "ended" after "hangup") */
+      g_assert_cmpint (confab_call_get_status (caller->call), ==, CONFAB_CALL_STATUS_ENDED);
+      if (strstr (caller->out_log->str, "hangup(local,Hangup_From_Caller);") == NULL)
+        g_error ("%s: the caller's call says \"%s\"", round_name, caller->out_log->str);
+      g_assert_true (g_str_has_prefix (callee->in_log->str, "incoming("));
+      if (callee->answered != NULL)
+        {
+          n_answered++;
+          g_assert_cmpstr (callee->answered_log->str, ==, "answered;ended;hangup(remote,Hangup_From_Caller);");
+        }
+      else
+        {
+          g_assert_error (callee->accept_error, CONFAB_ERROR, CONFAB_ERROR_NOT_FOUND);
+        }
+
+      g_signal_handlers_disconnect_by_func (caller->call, on_ringing_hang_up, NULL);
+      parties_free (parties, G_N_ELEMENTS (parties));
+    }
+
+  g_test_message ("the callee's answer got to the server before the cancel in %u of %u rounds",
+                  n_answered, n_rounds);
+}
+
 static gboolean
 is_connected (gpointer data)
 {
@@ -801,6 +887,7 @@ main (int    argc,
   g_test_add_func ("/libconfab/call-race/crossed-sign-ins", test_crossed_sign_ins);
   g_test_add_func ("/libconfab/call-race/sign-in-during-invite", test_sign_in_during_invite);
   g_test_add_func ("/libconfab/call-race/two-sessions-of-one-user", test_two_sessions_of_one_user);
+  g_test_add_func ("/libconfab/call-race/cancel-crosses-accept", test_cancel_crosses_accept);
   g_test_add_func ("/libconfab/call-race/resume-after-cut", test_resume_after_cut);
 
   status = g_test_run ();

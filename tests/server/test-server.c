@@ -1467,6 +1467,7 @@ test_bad_config (void)
 #define CALL_2 "10000000-0000-4000-8000-000000000002"
 #define CALL_3 "10000000-0000-4000-8000-000000000003"
 #define CALL_4 "10000000-0000-4000-8000-000000000004"
+#define CALL_5 "10000000-0000-4000-8000-000000000005"
 
 static void
 expect_ok (TestClient *client,
@@ -1611,6 +1612,26 @@ test_calls (void)
   expect_ok (alice, id);
   json_object_unref (expect_call_event (bob1, "callCancel", CALL_3, "alice", "Hangup_From_Caller"));
   json_object_unref (expect_call_event (bob2, "callCancel", CALL_3, "alice", "Hangup_From_Caller"));
+
+  /* a cancel that crossed the accept ends the call as a hang-up */
+  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_5 "\",\"media\":\"audio\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob1, "callInvite", CALL_5, "alice", NULL));
+  json_object_unref (expect_call_event (bob2, "callInvite", CALL_5, "alice", NULL));
+  id = test_client_request (bob2, "callAccept", "\"callId\":\"" CALL_5 "\"");
+  expect_ok (bob2, id);
+  json_object_unref (expect_call_event (bob1, "callCancel", CALL_5, "bob", "Answered_Elsewhere"));
+  id = test_client_request (alice, "callCancel", "\"callId\":\"" CALL_5 "\"");
+  json_object_unref (expect_call_event (alice, "callAccept", CALL_5, "bob", NULL));
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob2, "callHangup", CALL_5, "alice", "Hangup_From_Caller"));
+  {
+    g_autoptr(JsonObject) e = NULL;
+
+    /* and it is over */
+    id = test_client_request (alice, "callCancel", "\"callId\":\"" CALL_5 "\"");
+    e = test_client_expect_error (alice, id, "NOT_FOUND");
+  }
 
   /* the callee's session ends: the caller hears disconnected */
   id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_4 "\",\"media\":\"screen\"");

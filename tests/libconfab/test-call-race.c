@@ -35,7 +35,8 @@ typedef void (*PartyFunc) (Party *party);
 
 struct _Party
 {
-  char                         *name;          /* for messages: "alice-3" */
+  char                         *name;          /* for messages: "caller-3" */
+  guint                         round;
   char                         *user_id;
   char                         *uri;
   const char                   *password;
@@ -130,6 +131,7 @@ party_new (const char *role,
   Party *party = g_new0 (Party, 1);
 
   party->name = g_strdup_printf ("%s-%u", role, round);
+  party->round = round;
   party->user_id = g_strdup_printf ("race-%s-%u-%08x", role, round, g_test_rand_int ());
   party->uri = g_strdup (guest_uri);
   party->invitations = g_ptr_array_new_with_free_func (g_object_unref);
@@ -486,62 +488,45 @@ expect_answered_then_hang_up (const char *round_name,
 
 /* the cases */
 
-/* The callee is signed in; the caller signs in and calls in the very turn its sign-in
- * completes. Every other round the callee answers at once (as the bot does). */
-static void
-test_caller_just_signed_in (gconstpointer data)
-{
-  gboolean accounts = GPOINTER_TO_INT (data);
-
-  for (guint round = 0; round < n_rounds; round++)
-    {
-      g_autofree char *round_name = g_strdup_printf ("round %u", round);
-      g_autofree char *login = g_strdup_printf ("race-account-%u", round % N_ACCOUNTS);
-      Party *callee = party_new ("callee", round);
-      Party *caller = accounts ? party_new_account ("caller", round, login) : party_new ("caller", round);
-      Party *parties[] = { caller, callee };
-
-      callee->auto_accept = round % 2 == 1;
-      party_sign_in (callee);
-
-      caller->then = call_peer;
-      caller->peer = callee;
-      party_sign_in (caller);
-
-      g_assert_true (expect_rings_or_not_found (round_name, caller, callee));
-      if (callee->auto_accept)
-        expect_answered_then_hang_up (round_name, caller, callee);
-      else
-        expect_cancel_reaches (round_name, caller, callee);
-
-      parties_free (parties, G_N_ELEMENTS (parties));
-    }
-}
-
 static void
 call_callee_of (Party *party)
 {
   party_call (party->peer, party);
 }
 
-/* The caller is signed in and calls the callee in the very turn the callee's sign-in
- * completes. */
-static void
-test_callee_just_signed_in (void)
+/* Who signs in last, in which turn the call is placed. */
+typedef enum
 {
+  CALLER_SIGNS_IN_LAST,
+  CALLER_SIGNS_IN_LAST_AS_ACCOUNT,
+  CALLEE_SIGNS_IN_LAST,
+} Newcomer;
+
+/* One party is signed in; the other signs in, and the call is placed in the very turn its
+ * sign-in completes. The call must ring; every other round the callee answers at once (as
+ * the bot does) and the caller hangs up, otherwise the caller cancels. */
+static void
+test_just_signed_in (gconstpointer data)
+{
+  Newcomer newcomer = GPOINTER_TO_INT (data);
+
   for (guint round = 0; round < n_rounds; round++)
     {
       g_autofree char *round_name = g_strdup_printf ("round %u", round);
-      Party *caller = party_new ("caller", round);
+      g_autofree char *login = g_strdup_printf ("race-account-%u", round % N_ACCOUNTS);
       Party *callee = party_new ("callee", round);
+      Party *caller = newcomer == CALLER_SIGNS_IN_LAST_AS_ACCOUNT
+                      ? party_new_account ("caller", round, login) : party_new ("caller", round);
       Party *parties[] = { caller, callee };
+      Party *first = newcomer == CALLEE_SIGNS_IN_LAST ? caller : callee;
+      Party *last = newcomer == CALLEE_SIGNS_IN_LAST ? callee : caller;
 
       callee->auto_accept = round % 2 == 1;
-      party_sign_in (caller);
+      party_sign_in (first);
 
-      callee->then = call_callee_of;
-      callee->peer = caller;
-      party_sign_in (callee);
+      last->then = newcomer == CALLEE_SIGNS_IN_LAST ? call_callee_of : call_peer;
+      last->peer = first;
+      party_sign_in (last);
 
       g_assert_true (expect_rings_or_not_found (round_name, caller, callee));
       if (callee->auto_accept)
@@ -743,10 +728,30 @@ callee_is_done (gpointer data)
          g_list_model_get_n_items (confab_session_get_calls (callee->session)) == 0;
 }
 
-/* The callee answers the moment it is invited (as the bot does) while the caller gives up:
- * at once, when it hears the ringing (the answer is then already at the server), or a few
- * ms later. However the cancel and the answer cross, both calls end and the callee hears
- * that the caller hung up. */
+/* Calls the peer, and gives up: at once, when it hears the ringing, or a few ms later. */
+static void
+call_and_give_up (Party *caller)
+{
+  party_call (caller, caller->peer);
+
+  switch (caller->round % 3)
+    {
+    case 0:
+      confab_call_hang_up (caller->call);
+      break;
+    case 1:
+      g_signal_connect (caller->call, "notify::status", G_CALLBACK (on_ringing_hang_up), NULL);
+      break;
+    default:
+      g_timeout_add (caller->round % 8, on_hang_up_now, caller->call);
+      break;
+    }
+}
+
+/* The caller signs in and calls in that turn; the callee answers the moment it is invited
+ * (as the bot does) while the caller gives up: at once, when it hears the ringing (the
+ * answer is then already at the server), or a few ms later. However the cancel and the
+ * answer cross, both calls end and the callee hears that the caller hung up. */
 static void
 test_cancel_crosses_accept (void)
 {
@@ -762,21 +767,9 @@ test_cancel_crosses_accept (void)
 
       callee->auto_accept = TRUE;
       party_sign_in (callee);
+      caller->then = call_and_give_up;
+      caller->peer = callee;
       party_sign_in (caller);
-      party_call (caller, callee);
-
-      switch (round % 3)
-        {
-        case 0:
-          confab_call_hang_up (caller->call);
-          break;
-        case 1:
-          g_signal_connect (caller->call, "notify::status", G_CALLBACK (on_ringing_hang_up), NULL);
-          break;
-        default:
-          g_timeout_add (round % 8, on_hang_up_now, caller->call);
-          break;
-        }
 
       confab_test_wait_until (callee_is_done, callee, STEP_TIMEOUT_MS, step);
       /* (hung up from a status handler, the log has "ended" after "hangup") */
@@ -879,11 +872,12 @@ main (int    argc,
   guest_uri = g_strconcat ("apiKey:", confab_test_server_get_api_key (server), NULL);
   setup_accounts ();
 
-  g_test_add_data_func ("/libconfab/call-race/caller-just-signed-in", GINT_TO_POINTER (FALSE),
-                        test_caller_just_signed_in);
-  g_test_add_data_func ("/libconfab/call-race/caller-just-signed-in/account", GINT_TO_POINTER (TRUE),
-                        test_caller_just_signed_in);
-  g_test_add_func ("/libconfab/call-race/callee-just-signed-in", test_callee_just_signed_in);
+  g_test_add_data_func ("/libconfab/call-race/caller-just-signed-in", GINT_TO_POINTER (CALLER_SIGNS_IN_LAST),
+                        test_just_signed_in);
+  g_test_add_data_func ("/libconfab/call-race/caller-just-signed-in/account",
+                        GINT_TO_POINTER (CALLER_SIGNS_IN_LAST_AS_ACCOUNT), test_just_signed_in);
+  g_test_add_data_func ("/libconfab/call-race/callee-just-signed-in", GINT_TO_POINTER (CALLEE_SIGNS_IN_LAST),
+                        test_just_signed_in);
   g_test_add_func ("/libconfab/call-race/crossed-sign-ins", test_crossed_sign_ins);
   g_test_add_func ("/libconfab/call-race/sign-in-during-invite", test_sign_in_during_invite);
   g_test_add_func ("/libconfab/call-race/two-sessions-of-one-user", test_two_sessions_of_one_user);

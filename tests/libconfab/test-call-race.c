@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-call-race.c: calls placed at the very moment a session signs in, resumes, or has a
- * twin, through the real confab-server, many times over (issue 3: a session that had just
- * signed in once saw no call event at all, and its cancel was refused with WRONG_STATE).
+/* test-call-race.c: calls placed at the very moment a session signs in, resumes, gives up,
+ * or has a twin, through the real confab-server, many times over (issue 3: a session that
+ * had just signed in once saw no call event at all, and its cancel was refused with
+ * WRONG_STATE: its cancel had crossed the callee's answer, /call-race/cancel-crosses-accept).
  *
- * Every round uses fresh users. Whatever the timing, both sides must hear what the other
- * did, and the caller's cancel (or hang-up) must reach the callee: the server relays a
- * cancel only when it accepted it, so a refused cancel shows as an invitation that never
- * ends. Calls are signaling only (CONFAB_CALL_MEDIA=none).
+ * Every round uses fresh guests (and fresh sessions of three accounts). Whatever the
+ * timing, both sides must hear what the other did, and the caller's cancel (or hang-up)
+ * must reach the callee: the server relays a cancel only when it accepted it, so a refused
+ * cancel shows as an invitation that never ends. Calls are signaling only
+ * (CONFAB_CALL_MEDIA=none).
  *
  * CONFAB_TEST_RACE_ROUNDS=N changes the number of rounds of each case. */
 

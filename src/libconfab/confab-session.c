@@ -597,19 +597,48 @@ handle_invite (ConfabSession     *self,
                  0, invitation);
 }
 
+/* The caller gave up (or the server did, Timeout), or (Answered_Elsewhere) another
+ * session of our own user answered: the server stamps that session's user as the sender. */
+static gboolean
+cancel_invitation (ConfabSession     *self,
+                   const char        *from_id,
+                   ConfabWireMessage *message)
+{
+  const char *call_id = json_object_get_string_member (message->object, "callId");
+  ConfabReceivedCallInvitation *invitation = g_hash_table_lookup (self->invitations, call_id);
+  g_autoptr(ConfabReceivedCallInvitation) hold = NULL;
+
+  if (invitation == NULL ||
+      (g_strcmp0 (confab_contact_get_id (confab_received_call_invitation_get_contact (invitation)), from_id) != 0 &&
+       g_strcmp0 (from_id, self->id) != 0))
+    return FALSE;
+
+  hold = g_object_ref (invitation);
+  g_hash_table_remove (self->invitations, call_id);
+  _confab_received_call_invitation_cancel (hold, json_object_get_string_member_with_default (message->object, "reason", NULL));
+  return TRUE;
+}
+
 static void
 dispatch_call_event (ConfabSession     *self,
                      ConfabWireMessage *message)
 {
   JsonObject *object = message->object;
   JsonObject *from = json_object_get_object_member (object, "from");
+  const char *from_id = json_object_get_string_member (from, "id");
   const char *call_id = json_object_get_string_member (object, "callId");
   ConfabContact *contact;
   ConfabCall *call;
-  ConfabReceivedCallInvitation *invitation;
 
-  contact = confab_session_get_or_create_contact (self, json_object_get_string_member (from, "id"));
-  if (contact == NULL || call_id == NULL)
+  if (call_id == NULL)
+    return;
+
+  /* before the contact is made: our own user is not a contact */
+  if (message->type == CONFAB_WIRE_CALL_CANCEL && cancel_invitation (self, from_id, message))
+    return;
+
+  contact = confab_session_get_or_create_contact (self, from_id);
+  if (contact == NULL)
     return;
   _confab_contact_set_username (contact, json_object_get_string_member_with_default (from, "username", NULL));
 
@@ -624,17 +653,6 @@ dispatch_call_event (ConfabSession     *self,
     {
       if (confab_call_get_contact (call) == contact)
         _confab_call_handle_event (call, message);
-      return;
-    }
-
-  invitation = g_hash_table_lookup (self->invitations, call_id);
-  if (invitation != NULL && message->type == CONFAB_WIRE_CALL_CANCEL &&
-      confab_received_call_invitation_get_contact (invitation) == contact)
-    {
-      g_autoptr(ConfabReceivedCallInvitation) hold = g_object_ref (invitation);
-
-      g_hash_table_remove (self->invitations, call_id);
-      _confab_received_call_invitation_cancel (hold, json_object_get_string_member_with_default (object, "reason", NULL));
       return;
     }
 

@@ -1431,7 +1431,14 @@ handle_call (ConfabHub           *self,
                         to == NULL ? "to" : "media", "missing field");
           return;
         }
-      if (g_hash_table_contains (self->calls, call_id))
+      call = g_hash_table_lookup (self->calls, call_id);
+      if (call != NULL && call->caller == session)
+        {
+          /* re-sent after a reconnection: it was delivered the first time */
+          answer_result (self, connection, message->id, "{\"duplicate\":true}");
+          return;
+        }
+      if (call != NULL)
         {
           answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_BAD_PARAMETER, "callId",
                         "this callId is already in use");
@@ -1483,6 +1490,14 @@ handle_call (ConfabHub           *self,
     case CONFAB_WIRE_CALL_RINGING:
     case CONFAB_WIRE_CALL_ACCEPT:
     case CONFAB_WIRE_CALL_DECLINE:
+      /* the session that accepted, sending again what was in flight when its connection
+       * dropped: done already (a late ringing is moot) */
+      if (message->type != CONFAB_WIRE_CALL_DECLINE &&
+          call->state == CONFAB_HUB_CALL_ACCEPTED && call->callee == session)
+        {
+          answer_result (self, connection, message->id, "{\"duplicate\":true}");
+          return;
+        }
       if (is_caller || call->state != CONFAB_HUB_CALL_INVITED)
         goto wrong_state;
       if (message->type == CONFAB_WIRE_CALL_ACCEPT &&
@@ -1519,11 +1534,17 @@ handle_call (ConfabHub           *self,
       return;
 
     case CONFAB_WIRE_CALL_CANCEL:
-      if (!is_caller || call->state != CONFAB_HUB_CALL_INVITED)
+      if (!is_caller)
         goto wrong_state;
       answer_result (self, connection, message->id, "{}");
       extra = reason_member (reason ? reason : "Hangup_From_Caller");
-      send_call_event (self, "callCancel", from, call, extra, NULL, call->callee_user_id, NULL);
+      /* A cancel that crossed the callee's accept: the caller gave up before it heard of
+       * the answer, so the call ends as a hang-up (PROTOCOL.md §7). Refusing it would
+       * leave the callee in a call nobody else is in. */
+      if (call->state == CONFAB_HUB_CALL_ACCEPTED)
+        send_call_event (self, "callHangup", from, call, extra, call->callee, NULL, NULL);
+      else
+        send_call_event (self, "callCancel", from, call, extra, NULL, call->callee_user_id, NULL);
       end_call (self, call);
       return;
 

@@ -19,13 +19,15 @@
 #include "config.h"
 
 #include "bench-client.h"
+#include "bench-setup.h"
 #include "bench-util.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+
+#define PROGRAM "bench-connections"
 
 enum {
   CMD_CONNECT = 1,
@@ -334,28 +336,6 @@ measure_rounds (BenchLoop  *loop,
 
 /* ---- main --------------------------------------------------------------------------- */
 
-static int
-fail (BenchServer *server,
-      const char  *format,
-      ...) G_GNUC_PRINTF (2, 3);
-
-static int
-fail (BenchServer *server,
-      const char  *format,
-      ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_printerr ("bench-connections: %s\n", message);
-  if (server != NULL)
-    bench_server_print_log (server, 30);
-  return EXIT_FAILURE;
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -380,21 +360,13 @@ main (int   argc,
   g_autoptr(BenchServer) server = NULL;
   g_autofree char *exe = NULL;
   g_autofree BenchReport *reports = NULL;
-  const char *extra_args[] = {
-    "--idle-timeout-ms", "3600000",
-    "--heartbeat-ms", "1800000",
-    "--rate-per-second", "100000",
-    "--rate-burst", "100000",
-    NULL
-  };
   BenchCallbacks active_callbacks = { on_active_ready, on_active_frame, on_active_closed };
   BenchWorkers *workers = NULL;
   BenchLoop *loop = NULL;
   BenchConn active_conn;
   Active active = { 0 };
   Config config = { 0 };
-  int server_cpu = -1, generator_cpu = -1;
-  guint64 nofile;
+  BenchSetup setup;
   gint64 rss0, rss1, healthz, t_start, t_end, deadline;
   double cpu0, cpu1, p50_0 = 0, p99_0 = 0, p50_n = 0, p99_n = 0, worst_0 = 0, worst_n = 0, establish_s;
   double generator_cpu_s = 0, server_core_pct = 0, generator_core_pct = 0;
@@ -407,36 +379,27 @@ main (int   argc,
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail (NULL, "%s", error->message);
+    return bench_fail (PROGRAM, NULL, "%s", error->message);
   if (n_sessions < 0 || per_worker < 1 || per_worker > 5000 || n_rtt < 1 || n_rounds < 1 ||
       n_rounds > 100 || concurrency < 1)
-    return fail (NULL, "need --sessions >= 0, 1 <= --per-worker <= 5000, --rtt-samples >= 1,"
-                 " 1 <= --rtt-rounds <= 100, --concurrency >= 1");
+    return bench_fail (PROGRAM, NULL, "need --sessions >= 0, 1 <= --per-worker <= 5000, --rtt-samples >= 1,"
+                       " 1 <= --rtt-rounds <= 100, --concurrency >= 1");
   if ((n_sessions + per_worker - 1) / per_worker > 250)
-    return fail (NULL, "too many sessions for the 127.0.0.2-251 source addresses");
+    return bench_fail (PROGRAM, NULL, "too many sessions for the 127.0.0.2-251 source addresses");
 
   exe = bench_find_server_exe (server_path, &error);
   if (exe == NULL)
-    return fail (NULL, "%s", error->message);
+    return bench_fail (PROGRAM, NULL, "%s", error->message);
 
-  signal (SIGPIPE, SIG_IGN);
-  bench_raise_priority ();
-  nofile = bench_raise_nofile ();
-  if (bench_n_cpus () >= 2)
-    {
-      server_cpu = 0;
-      generator_cpu = 1;
-      bench_pin_to_cpu (0, (guint) generator_cpu);
-    }
+  bench_setup_init (&setup, PROGRAM);
   g_printerr ("bench-connections: %" G_GINT64_FORMAT " idle sessions, %" G_GINT64_FORMAT
               " per worker, fd limit %" G_GUINT64_FORMAT ", %s\n",
-              n_sessions, per_worker, nofile,
-              server_cpu >= 0 ? "server on CPU 0, generator on CPU 1" : "no CPU pinning (one CPU)");
+              n_sessions, per_worker, setup.nofile,
+              bench_setup_describe_cpus (&setup));
 
-  server = bench_server_start (exe, server_cpu, extra_args, &error);
+  server = bench_setup_start_server (&setup, exe, "100000", &error);
   if (server == NULL)
-    return fail (NULL, "could not start the server: %s", error->message);
-  g_printerr ("server pid %d on port %u\n", (int) server->pid, server->port);
+    return bench_fail (PROGRAM, NULL, "could not start the server: %s", error->message);
 
   n_workers = (guint) ((n_sessions + per_worker - 1) / per_worker);
   config.port = server->port;
@@ -445,9 +408,9 @@ main (int   argc,
   config.concurrency = (guint) concurrency;
   if (n_workers > 0)
     {
-      workers = bench_workers_spawn (n_workers, generator_cpu, conn_worker, &config, &error);
+      workers = bench_workers_spawn (n_workers, setup.generator_cpu, conn_worker, &config, &error);
       if (workers == NULL)
-        return fail (server, "could not start the load generator: %s", error->message);
+        return bench_fail (PROGRAM, server, "could not start the load generator: %s", error->message);
     }
 
   /* the active client: registered before the idle ones, measured with none, then with all */
@@ -459,8 +422,8 @@ main (int   argc,
     bench_loop_iterate (loop, 100);
   if (!active.ready)
     {
-      int r = fail (server, "the active client could not register: %s",
-                    active_conn.error ? active_conn.error : "timed out");
+      int r = bench_fail (PROGRAM, server, "the active client could not register: %s",
+                          active_conn.error ? active_conn.error : "timed out");
 
       bench_conn_clear (&active_conn);
       bench_loop_free (loop);
@@ -481,7 +444,7 @@ main (int   argc,
 
   /* establish */
   reports = g_new0 (BenchReport, MAX (n_workers, 1));
-  for (i = 0; i < 2 && server_cpu >= 0; i++)
+  for (i = 0; i < 2 && setup.server_cpu >= 0; i++)
     bench_cpu_ticks (i, &core_busy[i][0], &core_total[i][0]);
   t_start = bench_now_ns ();
   for (i = 0; i < n_workers; i++)
@@ -497,7 +460,7 @@ main (int   argc,
   if (n_workers > 0 &&
       !bench_workers_collect (workers, reports, (guint) MAX (120000, n_sessions * 20), &error))
     {
-      int r = fail (server, "establishing sessions: %s", error->message);
+      int r = bench_fail (PROGRAM, server, "establishing sessions: %s", error->message);
 
       bench_conn_clear (&active_conn);
       bench_loop_free (loop);
@@ -516,7 +479,7 @@ main (int   argc,
     }
   establish_s = (double) (t_end - t_start) / 1e9;
   cpu1 = bench_server_cpu_seconds (server);
-  for (i = 0; i < 2 && server_cpu >= 0; i++)
+  for (i = 0; i < 2 && setup.server_cpu >= 0; i++)
     bench_cpu_ticks (i, &core_busy[i][1], &core_total[i][1]);
   if (core_total[0][1] > core_total[0][0] && core_total[1][1] > core_total[1][0])
     {

@@ -29,13 +29,15 @@
 #include "config.h"
 
 #include "bench-client.h"
+#include "bench-setup.h"
 #include "bench-util.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+
+#define PROGRAM "bench-messages"
 
 enum {
   CMD_CONNECT = 1,
@@ -654,28 +656,6 @@ run_phase (BenchWorkers *workers,
   return TRUE;
 }
 
-static int
-fail (BenchServer *server,
-      const char  *format,
-      ...) G_GNUC_PRINTF (2, 3);
-
-static int
-fail (BenchServer *server,
-      const char  *format,
-      ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_printerr ("bench-messages: %s\n", message);
-  if (server != NULL)
-    bench_server_print_log (server, 30);
-  return EXIT_FAILURE;
-}
-
 static void
 print_phase (const Phase *phase)
 {
@@ -718,17 +698,10 @@ main (int   argc,
   g_autoptr(BenchServer) server = NULL;
   g_autofree char *exe = NULL;
   g_autofree BenchReport *reports = NULL;
-  const char *extra_args[] = {
-    "--idle-timeout-ms", "3600000",
-    "--heartbeat-ms", "1800000",
-    "--rate-per-second", "10000000",
-    "--rate-burst", "10000000",
-    NULL
-  };
   BenchWorkers *workers = NULL;
   Config config = { 0 };
   Phase saturated = { "saturated" }, paced = { "paced" }, counted = { "counted" };
-  int server_cpu = -1, generator_cpu = -1;
+  BenchSetup setup;
   guint64 ready = 0, failed = 0;
   g_autofree char *why = NULL;
   gboolean ran_ok = TRUE;
@@ -737,36 +710,27 @@ main (int   argc,
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return fail (NULL, "%s", error->message);
+    return bench_fail (PROGRAM, NULL, "%s", error->message);
   if (n_pairs < 1 || n_workers < 1 || window < 1 || duration_ms < 1 || warmup_ms < 0 ||
       rate < 0 || n_messages < 0 || text_bytes < 24 || text_bytes > 16000)
-    return fail (NULL, "bad option value (see --help)");
+    return bench_fail (PROGRAM, NULL, "bad option value (see --help)");
   n_workers = MIN (n_workers, n_pairs);
   if (n_pairs * 2 / n_workers > 5000 || n_workers > 250)
-    return fail (NULL, "at most 2500 pairs per worker and 250 workers");
+    return bench_fail (PROGRAM, NULL, "at most 2500 pairs per worker and 250 workers");
 
   exe = bench_find_server_exe (server_path, &error);
   if (exe == NULL)
-    return fail (NULL, "%s", error->message);
+    return bench_fail (PROGRAM, NULL, "%s", error->message);
 
-  signal (SIGPIPE, SIG_IGN);
-  bench_raise_priority ();
-  bench_raise_nofile ();
-  if (bench_n_cpus () >= 2)
-    {
-      server_cpu = 0;
-      generator_cpu = 1;
-      bench_pin_to_cpu (0, (guint) generator_cpu);
-    }
+  bench_setup_init (&setup, PROGRAM);
   g_printerr ("bench-messages: %" G_GINT64_FORMAT " pairs in %" G_GINT64_FORMAT " workers, window %"
               G_GINT64_FORMAT ", %" G_GINT64_FORMAT "-byte texts, %s\n",
               n_pairs, n_workers, window, text_bytes,
-              server_cpu >= 0 ? "server on CPU 0, generator on CPU 1" : "no CPU pinning (one CPU)");
+              bench_setup_describe_cpus (&setup));
 
-  server = bench_server_start (exe, server_cpu, extra_args, &error);
+  server = bench_setup_start_server (&setup, exe, "10000000", &error);
   if (server == NULL)
-    return fail (NULL, "could not start the server: %s", error->message);
-  g_printerr ("server pid %d on port %u\n", (int) server->pid, server->port);
+    return bench_fail (PROGRAM, NULL, "could not start the server: %s", error->message);
 
   config.port = server->port;
   config.api_key = server->api_key;
@@ -774,14 +738,14 @@ main (int   argc,
   config.n_pairs = (guint) n_pairs;
   config.window = (guint) window;
   config.text_bytes = (guint) text_bytes;
-  config.pinned = server_cpu >= 0;
+  config.pinned = setup.server_cpu >= 0;
   config.hists = bench_shared_alloc (sizeof (BenchHist) * config.n_workers);
 
-  workers = bench_workers_spawn (config.n_workers, generator_cpu, message_worker, &config, &error);
+  workers = bench_workers_spawn (config.n_workers, setup.generator_cpu, message_worker, &config, &error);
   if (workers == NULL)
     {
       bench_shared_free (config.hists, sizeof (BenchHist) * config.n_workers);
-      return fail (server, "could not start the load generator: %s", error->message);
+      return bench_fail (PROGRAM, server, "could not start the load generator: %s", error->message);
     }
 
   reports = g_new0 (BenchReport, config.n_workers);

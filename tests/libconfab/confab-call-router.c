@@ -71,6 +71,19 @@ reply_result (Peer   *peer,
   soup_websocket_connection_send_text (peer->websocket, text);
 }
 
+/* A call request sent again by the session that made it (§7 "Repeats"). */
+static void
+reply_duplicate (Peer   *peer,
+                 gint64  re)
+{
+  g_autoptr(JsonObject) data = json_object_new ();
+  g_autofree char *text = NULL;
+
+  json_object_set_boolean_member (data, "duplicate", TRUE);
+  text = confab_wire_encode_result (re, data, NULL);
+  soup_websocket_connection_send_text (peer->websocket, text);
+}
+
 static void
 reply_error (Peer            *peer,
              gint64           re,
@@ -162,6 +175,8 @@ route_call (Peer              *peer,
     {
       const char *to = json_object_get_string_member (object, "to");
 
+      if (call != NULL && call->caller == peer)
+        return reply_duplicate (peer, message->id);
       if (call != NULL)
         return reply_error (peer, message->id, CONFAB_WIRE_ERROR_BAD_PARAMETER, "callId in use");
       if (!user_online (router, to))
@@ -182,6 +197,8 @@ route_call (Peer              *peer,
   switch (message->type)
     {
     case CONFAB_WIRE_CALL_RINGING:
+      if (call->accepted && call->callee == peer)
+        return reply_duplicate (peer, message->id);
       if (!is_callee || call->accepted)
         return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
       reply_result (peer, message->id);
@@ -189,6 +206,8 @@ route_call (Peer              *peer,
       break;
 
     case CONFAB_WIRE_CALL_ACCEPT:
+      if (call->accepted && call->callee == peer)
+        return reply_duplicate (peer, message->id);
       if (!is_callee || call->accepted)
         return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
       call->accepted = TRUE;
@@ -207,10 +226,14 @@ route_call (Peer              *peer,
       break;
 
     case CONFAB_WIRE_CALL_CANCEL:
-      if (!is_caller || call->accepted)
+      if (!is_caller)
         return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
       reply_result (peer, message->id);
-      send_to_user (router, call->callee_id, NULL, peer, type, object, reason != NULL ? reason : "Hangup_From_Caller");
+      /* crossed the callee's accept: a hang-up */
+      if (call->accepted)
+        send_event (call->callee, peer, "callHangup", object, reason != NULL ? reason : "Hangup_From_Caller");
+      else
+        send_to_user (router, call->callee_id, NULL, peer, type, object, reason != NULL ? reason : "Hangup_From_Caller");
       g_hash_table_remove (router->calls, call_id);
       break;
 

@@ -276,27 +276,123 @@ accept (ConfabReceivedCallInvitation *invitation,
   return confab_received_call_invitation_accept_finish (invitation, result, error);
 }
 
-/* alice calls bob and bob accepts: both calls ongoing */
+/* A scene: alice, bob and, when asked, carol signed in on a fresh backend, each watched
+ * from the moment it signed in. The tests take it as their fixture. */
+typedef struct
+{
+  Backend       *backend;
+  ConfabSession *alice;
+  ConfabSession *bob;
+  ConfabSession *carol;
+  Watch         *alice_watch;
+  Watch         *bob_watch;
+  Watch         *carol_watch;
+} Scene;
+
+/* The number of users of a test: 1 (alice), 2 (and bob) or 3 (and carol). */
+#define USERS(n) GUINT_TO_POINTER (n)
+
 static void
-connect_call (ConfabSession  *alice,
-              Watch          *alice_watch,
-              Watch          *bob_watch,
-              const char     *callee,
-              ConfabCall    **out_alice_call,
-              ConfabCall    **out_bob_call)
+sign_in_watched (Scene          *scene,
+                 const char     *user_id,
+                 ConfabSession **session,
+                 Watch         **watch)
+{
+  *session = sign_in (scene->backend, user_id);
+  *watch = watch_new (*session);
+}
+
+static void
+scene_setup (Scene         *scene,
+             gconstpointer  data)
+{
+  guint n_users = GPOINTER_TO_UINT (data);
+
+  scene->backend = backend_new ();
+  sign_in_watched (scene, "alice", &scene->alice, &scene->alice_watch);
+  if (n_users >= 2)
+    sign_in_watched (scene, "bob", &scene->bob, &scene->bob_watch);
+  if (n_users >= 3)
+    sign_in_watched (scene, "carol", &scene->carol, &scene->carol_watch);
+}
+
+/* Signs out whoever the test left signed in. */
+static void
+scene_teardown (Scene         *scene,
+                gconstpointer  data)
+{
+  ConfabSession *sessions[] = { scene->alice, scene->bob, scene->carol };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sessions); i++)
+    if (sessions[i] != NULL &&
+        confab_session_get_state (sessions[i]) != CONFAB_SESSION_STATE_DISCONNECTED)
+      sign_out (sessions[i]);
+
+  g_clear_pointer (&scene->alice_watch, watch_free);
+  g_clear_pointer (&scene->bob_watch, watch_free);
+  g_clear_pointer (&scene->carol_watch, watch_free);
+  g_clear_object (&scene->alice);
+  g_clear_object (&scene->bob);
+  g_clear_object (&scene->carol);
+  g_clear_pointer (&scene->backend, backend_free);
+}
+
+/* @caller calls @callee (watched by @watch); the call must be placed. */
+static ConfabCall *
+place_call (ConfabSession   *caller,
+            Watch           *watch,
+            const char      *callee,
+            ConfabCallMedia  media)
 {
   g_autoptr(GError) error = NULL;
   ConfabCall *call;
-  ConfabCall *answered;
 
-  call = confab_contact_call (confab_session_get_or_create_contact (alice, callee), NULL,
-                              CONFAB_CALL_MEDIA_AUDIO, &error);
+  call = confab_contact_call (confab_session_get_or_create_contact (caller, callee), NULL, media, &error);
   g_assert_no_error (error);
   g_assert_nonnull (call);
-  watch_call (alice_watch, call);
+  if (watch != NULL)
+    watch_call (watch, call);
+  return call;
+}
+
+/* @session may not call @callee: @code says why. */
+static void
+assert_call_refused (ConfabSession *session,
+                     const char    *callee,
+                     gint           code)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (confab_contact_call (confab_session_get_or_create_contact (session, callee), NULL,
+                                      CONFAB_CALL_MEDIA_AUDIO, &error));
+  g_assert_error (error, CONFAB_ERROR, code);
+}
+
+/* Accepting @invitation is too late now. */
+static void
+assert_accept_refused (ConfabReceivedCallInvitation *invitation)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (accept (invitation, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_WRONG_STATE);
+}
+
+/* alice calls bob and bob accepts: both calls ongoing */
+static void
+connect_call (Scene       *scene,
+              ConfabCall **out_alice_call,
+              ConfabCall **out_bob_call)
+{
+  g_autoptr(GError) error = NULL;
+  Watch *bob_watch = scene->bob_watch;
+  ConfabCall *call;
+  ConfabCall *answered;
+
+  call = place_call (scene->alice, scene->alice_watch, "bob", CONFAB_CALL_MEDIA_AUDIO);
   g_assert_cmpint (confab_call_get_status (call), ==, CONFAB_CALL_STATUS_WAITING_FOR_CALLEE);
   g_assert_cmpint (confab_call_get_direction (call), ==, CONFAB_CALL_DIRECTION_OUTGOING);
-  g_assert_true (confab_session_get_call (alice, confab_call_get_id (call)) == call);
+  g_assert_true (confab_session_get_call (scene->alice, confab_call_get_id (call)) == call);
 
   /* the callee's client rings by itself */
   RUN_UNTIL (bob_watch->invitation != NULL && confab_call_get_status (call) == CONFAB_CALL_STATUS_RINGING);
@@ -313,28 +409,32 @@ connect_call (ConfabSession  *alice,
   g_assert_false (confab_received_call_invitation_is_pending (bob_watch->invitation));
 
   RUN_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_ONGOING);
-  g_assert_cmpstr (alice_watch->log->str, ==, "status:ringing;status:ongoing;accepted;");
+  g_assert_cmpstr (scene->alice_watch->log->str, ==, "status:ringing;status:ongoing;accepted;");
   g_assert_nonnull (confab_call_get_start_time (call));
 
   *out_alice_call = call;
   *out_bob_call = answered;
 }
 
-static void
-test_accept_and_hang_up (void)
+static guint
+n_calls (ConfabSession *session)
 {
-  g_autoptr(Backend) backend = backend_new ();
-  g_autoptr(ConfabSession) alice = sign_in (backend, "alice");
-  g_autoptr(ConfabSession) bob = sign_in (backend, "bob");
-  g_autoptr(Watch) alice_watch = watch_new (alice);
-  g_autoptr(Watch) bob_watch = watch_new (bob);
+  return g_list_model_get_n_items (confab_session_get_calls (session));
+}
+
+static void
+test_accept_and_hang_up (Scene         *scene,
+                         gconstpointer  data)
+{
+  Watch *alice_watch = scene->alice_watch;
+  Watch *bob_watch = scene->bob_watch;
   ConfabCall *alice_call, *bob_call;
 
   for (guint round = 0; round < 2; round++)
     {
-      connect_call (alice, alice_watch, bob_watch, "bob", &alice_call, &bob_call);
-      g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (alice)), ==, 1);
-      g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (bob)), ==, 1);
+      connect_call (scene, &alice_call, &bob_call);
+      g_assert_cmpuint (n_calls (scene->alice), ==, 1);
+      g_assert_cmpuint (n_calls (scene->bob), ==, 1);
       log_reset (alice_watch);
       log_reset (bob_watch);
 
@@ -352,72 +452,50 @@ test_accept_and_hang_up (void)
           g_assert_cmpstr (alice_watch->log->str, ==, "status:ended;hangup(remote,Hangup_From_Callee);call-ended;");
           g_assert_cmpstr (bob_watch->log->str, ==, "status:ended;hangup(local,Hangup_From_Callee);call-ended;");
         }
-      g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (alice)), ==, 0);
-      g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (bob)), ==, 0);
+      g_assert_cmpuint (n_calls (scene->alice), ==, 0);
+      g_assert_cmpuint (n_calls (scene->bob), ==, 0);
       /* an ended call stays known, and hanging up again does nothing */
-      g_assert_true (confab_session_get_call (bob, confab_call_get_id (bob_call)) == bob_call);
+      g_assert_true (confab_session_get_call (scene->bob, confab_call_get_id (bob_call)) == bob_call);
       confab_call_hang_up (alice_call);
       g_clear_object (&bob_watch->invitation);
       log_reset (alice_watch);
       log_reset (bob_watch);
     }
-
-  sign_out (alice);
-  sign_out (bob);
 }
 
 static void
-test_decline (void)
+test_decline (Scene         *scene,
+              gconstpointer  data)
 {
-  g_autoptr(Backend) backend = backend_new ();
-  g_autoptr(ConfabSession) alice = sign_in (backend, "alice");
-  g_autoptr(ConfabSession) bob = sign_in (backend, "bob");
-  g_autoptr(Watch) alice_watch = watch_new (alice);
-  g_autoptr(Watch) bob_watch = watch_new (bob);
-  g_autoptr(GError) error = NULL;
+  Watch *bob_watch = scene->bob_watch;
   ConfabCall *call;
 
-  call = confab_contact_call (confab_session_get_or_create_contact (alice, "bob"), NULL,
-                              CONFAB_CALL_MEDIA_VIDEO, &error);
-  g_assert_no_error (error);
-  watch_call (alice_watch, call);
+  call = place_call (scene->alice, scene->alice_watch, "bob", CONFAB_CALL_MEDIA_VIDEO);
   RUN_UNTIL (bob_watch->invitation != NULL);
   g_assert_cmpstr (bob_watch->log->str, ==, "incoming(alice,video);");
 
   confab_received_call_invitation_decline (bob_watch->invitation, NULL);
   RUN_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED);
-  g_assert_true (g_str_has_suffix (alice_watch->log->str, "status:ended;declined(User_Refused_Call);call-ended;"));
+  g_assert_true (g_str_has_suffix (scene->alice_watch->log->str, "status:ended;declined(User_Refused_Call);call-ended;"));
 
   /* too late to accept now, and nothing changes */
-  g_assert_null (accept (bob_watch->invitation, &error));
-  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_WRONG_STATE);
-  g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (bob)), ==, 0);
-
-  sign_out (alice);
-  sign_out (bob);
+  assert_accept_refused (bob_watch->invitation);
+  g_assert_cmpuint (n_calls (scene->bob), ==, 0);
 }
 
 static void
-test_busy (void)
+test_busy (Scene         *scene,
+           gconstpointer  data)
 {
-  g_autoptr(Backend) backend = backend_new ();
-  g_autoptr(ConfabSession) alice = sign_in (backend, "alice");
-  g_autoptr(ConfabSession) bob = sign_in (backend, "bob");
-  g_autoptr(ConfabSession) carol = sign_in (backend, "carol");
-  g_autoptr(Watch) alice_watch = watch_new (alice);
-  g_autoptr(Watch) bob_watch = watch_new (bob);
-  g_autoptr(Watch) carol_watch = watch_new (carol);
-  g_autoptr(GError) error = NULL;
+  Watch *bob_watch = scene->bob_watch;
+  Watch *carol_watch = scene->carol_watch;
   ConfabCall *alice_call, *bob_call, *carol_call;
 
-  confab_session_set_allow_multiple_calls (bob, FALSE);
-  connect_call (alice, alice_watch, bob_watch, "bob", &alice_call, &bob_call);
+  confab_session_set_allow_multiple_calls (scene->bob, FALSE);
+  connect_call (scene, &alice_call, &bob_call);
   log_reset (bob_watch);
 
-  carol_call = confab_contact_call (confab_session_get_or_create_contact (carol, "bob"), NULL,
-                                    CONFAB_CALL_MEDIA_AUDIO, &error);
-  g_assert_no_error (error);
-  watch_call (carol_watch, carol_call);
+  carol_call = place_call (scene->carol, carol_watch, "bob", CONFAB_CALL_MEDIA_AUDIO);
   RUN_UNTIL (confab_call_get_status (carol_call) == CONFAB_CALL_STATUS_ENDED);
   g_assert_cmpstr (carol_watch->log->str, ==, "status:ended;declined(User_Busy);call-ended;");
   /* bob never saw it, and his call goes on */
@@ -425,158 +503,108 @@ test_busy (void)
   g_assert_cmpint (confab_call_get_status (bob_call), ==, CONFAB_CALL_STATUS_ONGOING);
 
   /* bob may not start another call either */
-  g_assert_null (confab_contact_call (confab_session_get_or_create_contact (bob, "carol"), NULL,
-                                      CONFAB_CALL_MEDIA_AUDIO, &error));
-  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_WRONG_STATE);
-  g_clear_error (&error);
+  assert_call_refused (scene->bob, "carol", CONFAB_ERROR_WRONG_STATE);
 
   /* with multiple calls allowed, carol gets through */
-  confab_session_set_allow_multiple_calls (bob, TRUE);
-  carol_call = confab_contact_call (confab_session_get_or_create_contact (carol, "bob"), NULL,
-                                    CONFAB_CALL_MEDIA_AUDIO, &error);
-  g_assert_no_error (error);
+  confab_session_set_allow_multiple_calls (scene->bob, TRUE);
+  carol_call = place_call (scene->carol, NULL, "bob", CONFAB_CALL_MEDIA_AUDIO);
   RUN_UNTIL (confab_call_get_status (carol_call) == CONFAB_CALL_STATUS_RINGING);
   g_assert_cmpstr (bob_watch->log->str, ==, "incoming(carol,audio);");
-
-  sign_out (alice);
-  sign_out (bob);
-  sign_out (carol);
 }
 
 static void
-test_cancel_before_answer (void)
+test_cancel_before_answer (Scene         *scene,
+                           gconstpointer  data)
 {
-  g_autoptr(Backend) backend = backend_new ();
-  g_autoptr(ConfabSession) alice = sign_in (backend, "alice");
-  g_autoptr(ConfabSession) bob = sign_in (backend, "bob");
-  g_autoptr(Watch) alice_watch = watch_new (alice);
-  g_autoptr(Watch) bob_watch = watch_new (bob);
-  g_autoptr(GError) error = NULL;
+  Backend *backend = scene->backend;
+  Watch *bob_watch = scene->bob_watch;
   ConfabCall *call;
 
-  call = confab_contact_call (confab_session_get_or_create_contact (alice, "bob"), NULL,
-                              CONFAB_CALL_MEDIA_AUDIO, &error);
-  g_assert_no_error (error);
-  watch_call (alice_watch, call);
+  call = place_call (scene->alice, scene->alice_watch, "bob", CONFAB_CALL_MEDIA_AUDIO);
   RUN_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_RINGING);
 
   confab_call_hang_up (call);
   g_assert_cmpint (confab_call_get_status (call), ==, CONFAB_CALL_STATUS_ENDED);
   RUN_UNTIL (!confab_received_call_invitation_is_pending (bob_watch->invitation));
   g_assert_cmpstr (bob_watch->log->str, ==, "incoming(alice,audio);cancelled(Hangup_From_Caller);");
-  g_assert_cmpstr (alice_watch->log->str, ==,
+  g_assert_cmpstr (scene->alice_watch->log->str, ==,
                    "status:ringing;status:ended;hangup(local,Hangup_From_Caller);call-ended;");
   /* the caller sent a cancel, not a hang-up */
   if (backend->router != NULL)
     g_assert_cmpstr (g_ptr_array_index (backend->router->received, backend->router->received->len - 1), ==, "callCancel");
 
-  g_assert_null (accept (bob_watch->invitation, &error));
-  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_WRONG_STATE);
-
-  sign_out (alice);
-  sign_out (bob);
+  assert_accept_refused (bob_watch->invitation);
 }
 
 static void
-test_unknown_contact (void)
+test_unknown_contact (Scene         *scene,
+                      gconstpointer  data)
 {
-  g_autoptr(Backend) backend = backend_new ();
-  g_autoptr(ConfabSession) alice = sign_in (backend, "alice");
-  g_autoptr(Watch) alice_watch = watch_new (alice);
-  g_autoptr(GError) error = NULL;
   ConfabCall *call;
 
-  call = confab_contact_call (confab_session_get_or_create_contact (alice, "nobody"), NULL,
-                              CONFAB_CALL_MEDIA_AUDIO, &error);
-  g_assert_no_error (error);
-  watch_call (alice_watch, call);
+  call = place_call (scene->alice, scene->alice_watch, "nobody", CONFAB_CALL_MEDIA_AUDIO);
   RUN_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED);
-  g_assert_cmpstr (alice_watch->log->str, ==, "error(9);status:ended;hangup(local,User_Not_Found);call-ended;");
+  g_assert_cmpstr (scene->alice_watch->log->str, ==, "error(9);status:ended;hangup(local,User_Not_Found);call-ended;");
 
   /* calling oneself fails at once */
-  g_assert_null (confab_contact_call (confab_session_get_or_create_contact (alice, "alice"), NULL,
-                                      CONFAB_CALL_MEDIA_AUDIO, &error));
-  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_NOT_ALLOWED);
-
-  sign_out (alice);
+  assert_call_refused (scene->alice, "alice", CONFAB_ERROR_NOT_ALLOWED);
 }
 
 static void
-test_session_end_ends_calls (void)
+test_session_end_ends_calls (Scene         *scene,
+                             gconstpointer  data)
 {
-  g_autoptr(Backend) backend = backend_new ();
-  g_autoptr(ConfabSession) alice = sign_in (backend, "alice");
-  g_autoptr(ConfabSession) bob = sign_in (backend, "bob");
-  g_autoptr(ConfabSession) carol = sign_in (backend, "carol");
-  g_autoptr(Watch) alice_watch = watch_new (alice);
-  g_autoptr(Watch) bob_watch = watch_new (bob);
-  g_autoptr(Watch) carol_watch G_GNUC_UNUSED = watch_new (carol);
-  g_autoptr(GError) error = NULL;
+  Watch *alice_watch = scene->alice_watch;
+  Watch *bob_watch = scene->bob_watch;
   ConfabCall *alice_call, *bob_call;
 
-  connect_call (alice, alice_watch, bob_watch, "bob", &alice_call, &bob_call);
+  connect_call (scene, &alice_call, &bob_call);
   /* and carol rings alice, unanswered */
-  g_assert_nonnull (confab_contact_call (confab_session_get_or_create_contact (carol, "alice"), NULL,
-                                         CONFAB_CALL_MEDIA_AUDIO, &error));
+  place_call (scene->carol, NULL, "alice", CONFAB_CALL_MEDIA_AUDIO);
   RUN_UNTIL (alice_watch->invitation != NULL);
   log_reset (alice_watch);
   log_reset (bob_watch);
 
-  sign_out (alice);
+  sign_out (scene->alice);
   g_assert_cmpint (confab_call_get_status (alice_call), ==, CONFAB_CALL_STATUS_ENDED);
   g_assert_cmpstr (alice_watch->log->str, ==, "cancelled(disconnected);status:ended;hangup(local,disconnected);call-ended;");
   RUN_UNTIL (confab_call_get_status (bob_call) == CONFAB_CALL_STATUS_ENDED);
   g_assert_cmpstr (bob_watch->log->str, ==, "status:ended;hangup(remote,disconnected);call-ended;");
-  g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (alice)), ==, 0);
-
-  sign_out (bob);
-  sign_out (carol);
+  g_assert_cmpuint (n_calls (scene->alice), ==, 0);
 }
 
 static void
-test_timeouts (void)
+test_timeouts (Scene         *scene,
+               gconstpointer  data)
 {
-  g_autoptr(Backend) backend = backend_new ();
-  g_autoptr(ConfabSession) alice = sign_in (backend, "alice");
-  g_autoptr(ConfabSession) bob = sign_in (backend, "bob");
-  g_autoptr(Watch) alice_watch = watch_new (alice);
-  g_autoptr(Watch) bob_watch = watch_new (bob);
-  g_autoptr(GError) error = NULL;
+  Watch *bob_watch = scene->bob_watch;
   ConfabCall *call;
 
   /* nobody answers (media that never connects: test-call-media.c) */
   g_setenv ("CONFAB_CALL_INVITE_TIMEOUT_MS", "200", TRUE);
-  call = confab_contact_call (confab_session_get_or_create_contact (alice, "bob"), NULL,
-                              CONFAB_CALL_MEDIA_AUDIO, &error);
-  g_assert_no_error (error);
-  watch_call (alice_watch, call);
+  call = place_call (scene->alice, scene->alice_watch, "bob", CONFAB_CALL_MEDIA_AUDIO);
   RUN_UNTIL (confab_call_get_status (call) == CONFAB_CALL_STATUS_ENDED);
-  g_assert_cmpstr (alice_watch->log->str, ==, "status:ringing;status:ended;declined(Timeout);call-ended;");
+  g_assert_cmpstr (scene->alice_watch->log->str, ==, "status:ringing;status:ended;declined(Timeout);call-ended;");
   RUN_UNTIL (!confab_received_call_invitation_is_pending (bob_watch->invitation));
   g_assert_cmpstr (bob_watch->log->str, ==, "incoming(alice,audio);cancelled(Timeout);");
   g_unsetenv ("CONFAB_CALL_INVITE_TIMEOUT_MS");
-
-  sign_out (alice);
-  sign_out (bob);
 }
 
 static void
-test_mute_is_told (void)
+test_mute_is_told (Scene         *scene,
+                   gconstpointer  data)
 {
-  g_autoptr(Backend) backend = backend_new ();
-  g_autoptr(ConfabSession) alice = sign_in (backend, "alice");
-  g_autoptr(ConfabSession) bob = sign_in (backend, "bob");
-  g_autoptr(Watch) alice_watch = watch_new (alice);
-  g_autoptr(Watch) bob_watch = watch_new (bob);
+  Backend *backend = scene->backend;
+  Watch *bob_watch = scene->bob_watch;
   ConfabCall *alice_call, *bob_call;
 
-  connect_call (alice, alice_watch, bob_watch, "bob", &alice_call, &bob_call);
+  connect_call (scene, &alice_call, &bob_call);
 
   /* the call layer's own event is not an application custom event */
   confab_call_set_video_enabled (alice_call, FALSE);
   confab_call_set_video_enabled (alice_call, FALSE);  /* no change: not told again */
   confab_call_set_audio_enabled (alice_call, FALSE);
-  confab_contact_send_custom_event_async (confab_session_get_or_create_contact (alice, "bob"),
+  confab_contact_send_custom_event_async (confab_session_get_or_create_contact (scene->alice, "bob"),
                                           "app.event", NULL, NULL, NULL, NULL);
   RUN_UNTIL (bob_watch->custom_events->len == 1);
   g_assert_cmpstr (g_ptr_array_index (bob_watch->custom_events, 0), ==, "app.event");
@@ -585,8 +613,6 @@ test_mute_is_told (void)
 
   confab_call_hang_up (alice_call);
   RUN_UNTIL (confab_call_get_status (bob_call) == CONFAB_CALL_STATUS_ENDED);
-  sign_out (alice);
-  sign_out (bob);
 }
 
 static void
@@ -600,41 +626,34 @@ on_screen_call (ConfabSession  *session,
 /* A screen share from someone we are in a call with joins by itself; from anyone else
  * it is an invitation. */
 static void
-test_screen_share (void)
+test_screen_share (Scene         *scene,
+                   gconstpointer  data)
 {
-  g_autoptr(Backend) backend = backend_new ();
-  g_autoptr(ConfabSession) alice = sign_in (backend, "alice");
-  g_autoptr(ConfabSession) bob = sign_in (backend, "bob");
-  g_autoptr(ConfabSession) carol = sign_in (backend, "carol");
-  g_autoptr(Watch) alice_watch = watch_new (alice);
-  g_autoptr(Watch) bob_watch = watch_new (bob);
+  Watch *bob_watch = scene->bob_watch;
   g_autoptr(GError) error = NULL;
   ConfabCall *alice_call, *bob_call, *share, *received = NULL;
 
-  connect_call (alice, alice_watch, bob_watch, "bob", &alice_call, &bob_call);
+  connect_call (scene, &alice_call, &bob_call);
   g_clear_object (&bob_watch->invitation);
   log_reset (bob_watch);
-  g_signal_connect (bob, "incoming-screen-sharing-call", G_CALLBACK (on_screen_call), &received);
+  g_signal_connect (scene->bob, "incoming-screen-sharing-call", G_CALLBACK (on_screen_call), &received);
 
-  share = confab_contact_share_screen (confab_session_get_or_create_contact (alice, "bob"), &error);
+  share = confab_contact_share_screen (confab_session_get_or_create_contact (scene->alice, "bob"), &error);
   g_assert_no_error (error);
   g_assert_cmpint (confab_call_get_media (share), ==, CONFAB_CALL_MEDIA_SCREEN);
   RUN_UNTIL (received != NULL && confab_call_get_status (share) == CONFAB_CALL_STATUS_ONGOING);
   g_assert_cmpstr (confab_call_get_id (received), ==, confab_call_get_id (share));
   g_assert_cmpint (confab_call_get_media (received), ==, CONFAB_CALL_MEDIA_SCREEN);
   g_assert_null (bob_watch->invitation);
-  g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (bob)), ==, 2);
+  g_assert_cmpuint (n_calls (scene->bob), ==, 2);
 
   /* carol is in no call with bob: he is asked */
-  g_assert_nonnull (confab_contact_share_screen (confab_session_get_or_create_contact (carol, "bob"), &error));
+  g_assert_nonnull (confab_contact_share_screen (confab_session_get_or_create_contact (scene->carol, "bob"), &error));
   g_assert_no_error (error);
   RUN_UNTIL (bob_watch->invitation != NULL);
   g_assert_cmpint (confab_received_call_invitation_get_media (bob_watch->invitation), ==, CONFAB_CALL_MEDIA_SCREEN);
 
-  g_signal_handlers_disconnect_by_data (bob, &received);
-  sign_out (alice);
-  sign_out (bob);
-  sign_out (carol);
+  g_signal_handlers_disconnect_by_data (scene->bob, &received);
 }
 
 static void
@@ -673,15 +692,15 @@ main (int    argc,
   g_setenv ("CONFAB_CALL_MEDIA", "none", TRUE);
 
   g_test_add_func ("/libconfab/call/boxed-types", test_boxed_types);
-  g_test_add_func ("/libconfab/call/accept-and-hang-up", test_accept_and_hang_up);
-  g_test_add_func ("/libconfab/call/decline", test_decline);
-  g_test_add_func ("/libconfab/call/busy", test_busy);
-  g_test_add_func ("/libconfab/call/cancel-before-answer", test_cancel_before_answer);
-  g_test_add_func ("/libconfab/call/unknown-contact", test_unknown_contact);
-  g_test_add_func ("/libconfab/call/session-end", test_session_end_ends_calls);
-  g_test_add_func ("/libconfab/call/timeouts", test_timeouts);
-  g_test_add_func ("/libconfab/call/mute-is-told", test_mute_is_told);
-  g_test_add_func ("/libconfab/call/screen-share", test_screen_share);
+  g_test_add ("/libconfab/call/accept-and-hang-up", Scene, USERS (2), scene_setup, test_accept_and_hang_up, scene_teardown);
+  g_test_add ("/libconfab/call/decline", Scene, USERS (2), scene_setup, test_decline, scene_teardown);
+  g_test_add ("/libconfab/call/busy", Scene, USERS (3), scene_setup, test_busy, scene_teardown);
+  g_test_add ("/libconfab/call/cancel-before-answer", Scene, USERS (2), scene_setup, test_cancel_before_answer, scene_teardown);
+  g_test_add ("/libconfab/call/unknown-contact", Scene, USERS (1), scene_setup, test_unknown_contact, scene_teardown);
+  g_test_add ("/libconfab/call/session-end", Scene, USERS (3), scene_setup, test_session_end_ends_calls, scene_teardown);
+  g_test_add ("/libconfab/call/timeouts", Scene, USERS (2), scene_setup, test_timeouts, scene_teardown);
+  g_test_add ("/libconfab/call/mute-is-told", Scene, USERS (2), scene_setup, test_mute_is_told, scene_teardown);
+  g_test_add ("/libconfab/call/screen-share", Scene, USERS (3), scene_setup, test_screen_share, scene_teardown);
 
   return g_test_run ();
 }

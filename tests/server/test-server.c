@@ -1467,6 +1467,7 @@ test_bad_config (void)
 #define CALL_2 "10000000-0000-4000-8000-000000000002"
 #define CALL_3 "10000000-0000-4000-8000-000000000003"
 #define CALL_4 "10000000-0000-4000-8000-000000000004"
+#define CALL_5 "10000000-0000-4000-8000-000000000005"
 
 static void
 expect_ok (TestClient *client,
@@ -1475,6 +1476,17 @@ expect_ok (TestClient *client,
   g_autoptr(JsonObject) result = test_client_expect (client, "result");
 
   g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+}
+
+/* A repeated call request: answered, nothing relayed. */
+static void
+expect_duplicate (TestClient *client,
+                  gint64      id)
+{
+  g_autoptr(JsonObject) result = test_client_expect (client, "result");
+
+  g_assert_cmpint (json_object_get_int_member (result, "re"), ==, id);
+  g_assert_true (json_object_get_boolean_member (json_object_get_object_member (result, "data"), "duplicate"));
 }
 
 static JsonObject *
@@ -1540,8 +1552,12 @@ test_calls (void)
 
     g_assert_cmpstr (json_object_get_string_member (i1, "media"), ==, "video");
 
+    /* the caller sending it again (after a reconnection): a duplicate, delivered once */
     id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_1 "\",\"media\":\"video\"");
-    e = test_client_expect_error (alice, id, "BAD_PARAMETER");
+    expect_duplicate (alice, id);
+    /* anyone else: the id is taken */
+    id = test_client_request (bob2, "callInvite", "\"to\":\"alice\",\"callId\":\"" CALL_1 "\",\"media\":\"video\"");
+    e = test_client_expect_error (bob2, id, "BAD_PARAMETER");
     g_assert_cmpstr (json_object_get_string_member (e, "field"), ==, "callId");
     g_clear_pointer (&e, json_object_unref);
 
@@ -1567,8 +1583,14 @@ test_calls (void)
 
     id = test_client_request (bob2, "callSdp", "\"callId\":\"" CALL_1 "\",\"sdpType\":\"answer\",\"sdp\":\"v=0\"");
     e1 = test_client_expect_error (bob2, id, "NOT_FOUND");
+    /* the accepting session sending it (or its ringing) again: duplicates; the caller may
+     * not accept */
     id = test_client_request (bob1, "callAccept", "\"callId\":\"" CALL_1 "\"");
-    e2 = test_client_expect_error (bob1, id, "WRONG_STATE");
+    expect_duplicate (bob1, id);
+    id = test_client_request (bob1, "callRinging", "\"callId\":\"" CALL_1 "\"");
+    expect_duplicate (bob1, id);
+    id = test_client_request (alice, "callAccept", "\"callId\":\"" CALL_1 "\"");
+    e2 = test_client_expect_error (alice, id, "WRONG_STATE");
 
     id = test_client_request (alice, "callSdp", "\"callId\":\"" CALL_1 "\",\"sdpType\":\"offer\",\"sdp\":\"v=0\\r\\no=- 1 2 IN IP4 127.0.0.1\\r\\n\"");
     expect_ok (alice, id);
@@ -1611,6 +1633,26 @@ test_calls (void)
   expect_ok (alice, id);
   json_object_unref (expect_call_event (bob1, "callCancel", CALL_3, "alice", "Hangup_From_Caller"));
   json_object_unref (expect_call_event (bob2, "callCancel", CALL_3, "alice", "Hangup_From_Caller"));
+
+  /* a cancel that crossed the accept ends the call as a hang-up */
+  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_5 "\",\"media\":\"audio\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob1, "callInvite", CALL_5, "alice", NULL));
+  json_object_unref (expect_call_event (bob2, "callInvite", CALL_5, "alice", NULL));
+  id = test_client_request (bob2, "callAccept", "\"callId\":\"" CALL_5 "\"");
+  expect_ok (bob2, id);
+  json_object_unref (expect_call_event (bob1, "callCancel", CALL_5, "bob", "Answered_Elsewhere"));
+  id = test_client_request (alice, "callCancel", "\"callId\":\"" CALL_5 "\"");
+  json_object_unref (expect_call_event (alice, "callAccept", CALL_5, "bob", NULL));
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob2, "callHangup", CALL_5, "alice", "Hangup_From_Caller"));
+  {
+    g_autoptr(JsonObject) e = NULL;
+
+    /* and it is over */
+    id = test_client_request (alice, "callCancel", "\"callId\":\"" CALL_5 "\"");
+    e = test_client_expect_error (alice, id, "NOT_FOUND");
+  }
 
   /* the callee's session ends: the caller hears disconnected */
   id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_4 "\",\"media\":\"screen\"");

@@ -831,6 +831,28 @@ test_portal_closes (void)
   g_assert_cmpuint (ctx->ended, ==, 1);
 }
 
+/* The synchronous constructor still works (blocking), and the stream still ends when
+ * the portal closes the session: the Closed signal is watched on the main context. */
+static void
+test_sync (void)
+{
+  g_autoptr(FakePortal) fake = fake_portal_new (FALSE);
+  g_autoptr(GError) error = NULL;
+  Context ctx = { fake };
+
+  ctx.stream = confab_stream_new_local (g_variant_new_parsed ("{'screen': <true>, 'audio': <false>}"), &error);
+  g_assert_no_error (error);
+  g_assert_true (confab_stream_get_is_screensharing (ctx.stream));
+  g_assert_cmpuint (fake_portal_counts (fake).remotes_opened, ==, 1);
+  g_signal_connect (ctx.stream, "ended", G_CALLBACK (on_ended), &ctx);
+
+  fake_portal_close_session (fake);
+  wait_for (has_ended, &ctx);
+  g_assert_true (confab_stream_get_released (ctx.stream));
+
+  context_clear (&ctx);
+}
+
 /* PipeWire stops the node: the source ends, and so does the stream. */
 static void
 test_source_ends (void)
@@ -1004,6 +1026,7 @@ main (int   argc,
   g_test_add_func ("/portal/cancellable", test_cancellable);
   g_test_add_func ("/portal/cancelled-before", test_cancelled_before);
   g_test_add_func ("/portal/portal-closes", test_portal_closes);
+  g_test_add_func ("/portal/sync", test_sync);
   g_test_add_func ("/portal/source-ends", test_source_ends);
   g_test_add_func ("/portal/source-fails", test_source_fails);
   g_test_add_func ("/portal/portal-fails", test_portal_fails);

@@ -280,7 +280,7 @@ on_portal_call (GDBusConnection       *connection,
         }
       else
         fake_respond (fake, request, fake->start_response,
-                      fake->start_results != NULL ? g_variant_ref (fake->start_results)
+                      fake->start_results != NULL ? fake->start_results
                                                   : default_start_results ());
     }
   else if (g_str_equal (method_name, "OpenPipeWireRemote"))
@@ -463,7 +463,7 @@ answer_held_start (gpointer data)
   g_mutex_lock (&fake->lock);
   g_assert_nonnull (fake->held_request);
   fake_respond (fake, fake->held_request, fake->start_response,
-                fake->start_results != NULL ? g_variant_ref (fake->start_results) : default_start_results ());
+                fake->start_results != NULL ? fake->start_results : default_start_results ());
   g_clear_pointer (&fake->held_request, g_free);
   g_mutex_unlock (&fake->lock);
 

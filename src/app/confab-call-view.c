@@ -54,6 +54,7 @@ struct _ConfabCallView
   GstElement           *self_sink;       /* attached to self_stream */
   GListModel           *devices;
   GCancellable         *cancellable;
+  GCancellable         *screen_cancellable;  /* while the user picks a screen to share */
   char                 *camera_device;
   char                 *microphone_device;
   char                 *speaker_device;
@@ -255,7 +256,17 @@ update_actions (ConfabCallView *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.hang-up", live);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.mute-microphone", live);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.stop-camera", live && has_video);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.share-screen", ongoing);
+  /* one screen picker at a time (the portal's dialog stays open while the user picks) */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "call.share-screen",
+                                 ongoing && self->screen_cancellable == NULL);
+}
+
+/* Closes the screen picker (the portal's dialog) of a call that ended or went away. */
+static void
+cancel_screen_share (ConfabCallView *self)
+{
+  if (self->screen_cancellable != NULL)
+    g_cancellable_cancel (self->screen_cancellable);
 }
 
 static void
@@ -472,6 +483,8 @@ refresh_streams (ConfabCallView *self)
 static void
 on_call_status_changed (ConfabCallView *self)
 {
+  if (self->call == NULL || confab_call_get_status (self->call) == CONFAB_CALL_STATUS_ENDED)
+    cancel_screen_share (self);
   update_status (self);
   if (self->call != NULL && confab_call_get_status (self->call) == CONFAB_CALL_STATUS_ONGOING)
     refresh_streams (self);
@@ -628,8 +641,15 @@ on_screen_shared (GObject      *object,
 {
   g_autoptr(ConfabCallView) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean shared;
 
-  if (!confab_call_share_screen_finish (CONFAB_CALL (object), result, &error))
+  shared = confab_call_share_screen_finish (CONFAB_CALL (object), result, &error);
+  g_clear_object (&self->screen_cancellable);
+  if (self->cancellable == NULL)
+    return;  /* disposed */
+  update_actions (self);
+
+  if (!shared)
     {
       GtkWidget *overlay;
 
@@ -656,10 +676,15 @@ share_screen_activated (GtkWidget  *widget,
 {
   ConfabCallView *self = CONFAB_CALL_VIEW (widget);
 
-  if (self->call == NULL || confab_call_get_status (self->call) != CONFAB_CALL_STATUS_ONGOING)
+  if (self->call == NULL || confab_call_get_status (self->call) != CONFAB_CALL_STATUS_ONGOING ||
+      self->screen_cancellable != NULL)
     return;
 
-  confab_call_share_screen_async (self->call, self->cancellable, on_screen_shared, g_object_ref (self));
+  /* Asynchronous: on Wayland the portal's dialog is open meanwhile, the window is not
+   * frozen. */
+  self->screen_cancellable = g_cancellable_new ();
+  update_actions (self);
+  confab_call_share_screen_async (self->call, self->screen_cancellable, on_screen_shared, g_object_ref (self));
 }
 
 /* devices */
@@ -806,6 +831,8 @@ confab_call_view_dispose (GObject *object)
   if (self->stack != NULL)
     confab_call_view_set_call (self, NULL);
 
+  cancel_screen_share (self);
+  g_clear_object (&self->screen_cancellable);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->duration_source, g_source_remove);
@@ -1018,6 +1045,7 @@ confab_call_view_set_call (ConfabCallView *self,
       g_signal_handlers_disconnect_by_data (self->call, self);
       g_signal_handlers_disconnect_by_data (confab_call_get_contact (self->call), self);
     }
+  cancel_screen_share (self);
 
   g_set_object (&self->call, call);
   self->local_start = 0;

@@ -480,6 +480,24 @@ _confab_call_engine_stop_recording (ConfabStream      *stream,
   return info;
 }
 
+static void
+on_screen_stream_created (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  ConfabStream *stream;
+
+  stream = confab_stream_new_local_finish (result, &error);
+  if (stream == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, stream, g_object_unref);
+}
+
+/* A screen stream, without blocking: on Wayland the portal's dialog stays open while
+ * the main context runs; cancelling @cancellable closes it. */
 void
 _confab_call_engine_create_screen_async (GCancellable        *cancellable,
                                          GAsyncReadyCallback  callback,
@@ -487,24 +505,21 @@ _confab_call_engine_create_screen_async (GCancellable        *cancellable,
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
-  g_autoptr(GError) error = NULL;
-  ConfabStream *stream;
 
   g_task_set_source_tag (task, _confab_call_engine_create_screen_async);
   g_variant_dict_insert (options, "audio", "b", FALSE);
   g_variant_dict_insert (options, "video", "b", TRUE);
   g_variant_dict_insert (options, "screen", "b", TRUE);
-  stream = confab_stream_new_local (g_variant_dict_end (options), &error);
-  if (stream == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, stream, g_object_unref);
+  confab_stream_new_local_async (g_variant_dict_end (options), cancellable,
+                                 on_screen_stream_created, g_steal_pointer (&task));
 }
 
 GObject *
 _confab_call_engine_create_screen_finish (GAsyncResult  *result,
                                           GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include "confab-call-engine.h"
+#include "confab-call-private.h"
 #include "confab-contact-private.h"
 #include "confab-error.h"
 #include "confab-message-private.h"
@@ -610,6 +612,12 @@ confab_contact_send_raw_data_finish (ConfabContact  *self,
  * contact is this session's own user, or (with #ConfabSession:allow-multiple-calls
  * off) another call is in progress.
  *
+ * With no @stream and %CONFAB_CALL_MEDIA_SCREEN on Wayland, the screen is asked for
+ * through the ScreenCast portal and this function blocks until the user has answered
+ * the portal's dialog: from a thread that runs a user interface, use
+ * confab_contact_share_screen_async(), or give a stream made with
+ * confab_stream_new_local_async().
+ *
  * Returns: (transfer none): the call (the session owns it), or %NULL with @error set
  */
 ConfabCall *
@@ -648,6 +656,10 @@ confab_contact_call (ConfabContact    *self,
  * Starts a screen-sharing call with the contact. If a call with the contact is
  * ongoing, the contact's client accepts it into that conversation by itself.
  *
+ * On Wayland the screen is asked for through the ScreenCast portal, and this
+ * function blocks until the user has answered the portal's dialog: from a thread
+ * that runs a user interface, use confab_contact_share_screen_async() instead.
+ *
  * Returns: (transfer none): the call (the session owns it), or %NULL with @error set
  */
 ConfabCall *
@@ -655,4 +667,135 @@ confab_contact_share_screen (ConfabContact  *self,
                              GError        **error)
 {
   return confab_contact_call (self, NULL, CONFAB_CALL_MEDIA_SCREEN, error);
+}
+
+static void
+start_screen_call (GTask        *task,
+                   ConfabStream *stream)
+{
+  ConfabContact *self = g_task_get_source_object (task);
+  g_autoptr(ConfabSession) session = g_weak_ref_get (&self->session);
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call = NULL;
+
+  if (session == NULL)
+    g_set_error_literal (&error, CONFAB_ERROR, CONFAB_ERROR_DISCONNECTED, "The session of this contact is gone");
+  else
+    call = _confab_session_start_call (session, self, stream, CONFAB_CALL_MEDIA_SCREEN, &error);
+
+  if (call == NULL)
+    {
+      if (stream != NULL)
+        confab_stream_release (stream);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* The call captures the screen for itself: it releases the stream when it ends. */
+  if (stream != NULL)
+    _confab_call_set_owns_published_streams (call);
+  g_task_return_pointer (task, g_object_ref (call), g_object_unref);
+}
+
+static void
+on_share_screen_stream (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GObject) stream = NULL;
+  GError *error = NULL;
+
+  stream = _confab_call_engine_create_screen_finish (result, &error);
+  if (stream == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  start_screen_call (task, CONFAB_STREAM (stream));
+}
+
+/**
+ * confab_contact_share_screen_async:
+ * @self: a #ConfabContact
+ * @cancellable: (nullable): a #GCancellable; cancelling it while the screen-sharing
+ *   portal's dialog is open closes the dialog
+ * @callback: (scope async): called with the call once the screen is captured
+ * @user_data: (closure): data for @callback
+ *
+ * Starts a screen-sharing call with the contact, like confab_contact_share_screen(),
+ * without blocking: on Wayland the main context keeps running while the user picks a
+ * screen or window in the ScreenCast portal's dialog. The call captures the screen
+ * itself and stops capturing when it ends.
+ */
+void
+confab_contact_share_screen_async (ConfabContact       *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(ConfabSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (CONFAB_IS_CONTACT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_contact_share_screen_async);
+
+  /* What would refuse the call is checked before the user is asked for a screen. */
+  session = g_weak_ref_get (&self->session);
+  if (session == NULL)
+    {
+      g_task_return_new_error (task, CONFAB_ERROR, CONFAB_ERROR_DISCONNECTED,
+                               "The session of this contact is gone");
+      return;
+    }
+  if (!_confab_session_can_send (session, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_strcmp0 (confab_session_get_id (session), self->id) == 0)
+    {
+      g_task_return_new_error (task, CONFAB_ERROR, CONFAB_ERROR_NOT_ALLOWED, "A user cannot call itself");
+      return;
+    }
+
+  if (_confab_call_signaling_only ())
+    {
+      start_screen_call (task, NULL);
+      return;
+    }
+
+  if (!confab_media_init (&error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  _confab_call_engine_create_screen_async (cancellable, on_share_screen_stream, g_steal_pointer (&task));
+}
+
+/**
+ * confab_contact_share_screen_finish:
+ * @self: a #ConfabContact
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError: the errors of confab_contact_call(), and
+ *   those of confab_stream_new_local_finish() for the screen
+ *
+ * Returns: (transfer full): the call (the session keeps it too), or %NULL with @error
+ *   set
+ */
+ConfabCall *
+confab_contact_share_screen_finish (ConfabContact  *self,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  g_return_val_if_fail (CONFAB_IS_CONTACT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

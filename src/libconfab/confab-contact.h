@@ -64,5 +64,12 @@ ConfabCall *confab_contact_call                     (ConfabContact        *self,
                                                      GError              **error);
 ConfabCall *confab_contact_share_screen             (ConfabContact        *self,
                                                      GError              **error);
+void        confab_contact_share_screen_async       (ConfabContact        *self,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+ConfabCall *confab_contact_share_screen_finish      (ConfabContact        *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
 
 G_END_DECLS

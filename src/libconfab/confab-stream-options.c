@@ -234,6 +234,22 @@ confab_stream_options_to_variant (ConfabStreamOptions *options)
   return variant;
 }
 
+static void
+on_stream_created (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  ConfabStream *stream;
+
+  stream = confab_stream_new_local_finish (result, &error);
+  if (stream == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, stream, g_object_unref);
+}
+
 /**
  * confab_stream_create_async:
  * @session: a #ConfabSession
@@ -242,7 +258,9 @@ confab_stream_options_to_variant (ConfabStreamOptions *options)
  * @callback: (scope async): called with the stream
  * @user_data: (closure): data for @callback
  *
- * Creates a local stream to publish in calls (ApiRTC's `ua.createStream`).
+ * Creates a local stream to publish in calls (ApiRTC's `ua.createStream`), with
+ * confab_stream_new_local_async(): a screen asked for through the ScreenCast portal
+ * does not block the main context.
  */
 void
 confab_stream_create_async (ConfabSession       *session,
@@ -254,7 +272,6 @@ confab_stream_create_async (ConfabSession       *session,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GVariant) variant = NULL;
   g_autoptr(GError) error = NULL;
-  ConfabStream *stream;
 
   g_return_if_fail (CONFAB_IS_SESSION (session));
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
@@ -271,11 +288,8 @@ confab_stream_create_async (ConfabSession       *session,
       return;
     }
 
-  stream = confab_stream_new_local (variant, &error);
-  if (stream == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, stream, g_object_unref);
+  confab_stream_new_local_async (variant, cancellable,
+                                 on_stream_created, g_steal_pointer (&task));
 }
 
 /**

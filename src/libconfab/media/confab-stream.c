@@ -120,6 +120,7 @@ struct _ConfabStream
   guint                frames_requested : 1;
   GstElement          *pending_sink;      /* for video that has not arrived yet */
   ConfabScreencast    *screencast;        /* the portal session of a Wayland screen */
+  GstElement          *screen_source;     /* borrowed, from elements: what captures it */
   ConfabMediaDevice   *output_device;     /* remote audio plays there; NULL: default */
 };
 
@@ -306,6 +307,12 @@ on_message (GObject    *owner,
                              GST_MESSAGE_SRC_NAME (message), gst_error->message);
         g_debug ("%s", debug ? debug : "");
         report_error (self, error);
+
+        /* A shared screen that fails to capture is over: the stream ends. */
+        if (self->screen_source != NULL &&
+            (GST_MESSAGE_SRC (message) == GST_OBJECT (self->screen_source) ||
+             gst_object_has_as_ancestor (GST_MESSAGE_SRC (message), GST_OBJECT (self->screen_source))))
+          confab_stream_release (self);
       }
       break;
 
@@ -673,28 +680,45 @@ parse_options (GVariant  *options,
   return TRUE;
 }
 
+/* Whether the screen of @options is asked for through the ScreenCast portal: a
+ * pipeline description (option or CONFAB_SCREENSRC) wins over it. */
+static gboolean
+is_portal_screen (const Options *options)
+{
+  const char *screen_override = g_getenv ("CONFAB_SCREENSRC");
+
+  return options->screen && options->video_source == NULL &&
+         (screen_override == NULL || *screen_override == '\0') &&
+         confab_screencast_is_wanted ();
+}
+
 /* Wayland: the user picks a screen in the portal's dialog; the session lives as
- * long as the stream. */
+ * long as the stream. *@screencast is a portal session already started
+ * (confab_stream_new_local_async()), or NULL to start one here, blocking. */
 static GstElement *
-make_portal_source (ConfabScreencast **screencast_out,
+make_portal_source (ConfabScreencast **screencast,
                     GError           **error)
 {
-  g_autoptr(ConfabScreencast) screencast = confab_screencast_new ();
+  g_autoptr(ConfabScreencast) started = NULL;
   GstElement *source;
 
-  if (!confab_screencast_start_sync (screencast, NULL, error))
+  if (*screencast != NULL)
+    return confab_screencast_create_source (*screencast, error);
+
+  started = confab_screencast_new ();
+  if (!confab_screencast_start_sync (started, NULL, error))
     return NULL;
 
-  source = confab_screencast_create_source (screencast, error);
+  source = confab_screencast_create_source (started, error);
   if (source != NULL)
-    *screencast_out = g_steal_pointer (&screencast);
+    *screencast = g_steal_pointer (&started);
 
   return source;
 }
 
 static GstElement *
 make_video_source (const Options     *options,
-                   ConfabScreencast **screencast_out,
+                   ConfabScreencast **screencast,
                    GError           **error)
 {
   GstElement *source;
@@ -706,10 +730,8 @@ make_video_source (const Options     *options,
 
   if (options->screen)
     {
-      const char *screen_override = g_getenv ("CONFAB_SCREENSRC");
-
-      if ((screen_override == NULL || *screen_override == '\0') && confab_screencast_is_wanted ())
-        return make_portal_source (screencast_out, error);
+      if (is_portal_screen (options))
+        return make_portal_source (screencast, error);
 
       if (!confab_media_can_share_screen (error))
         return NULL;
@@ -1020,8 +1042,10 @@ teardown (ConfabStream *self)
       g_clear_pointer (&self->elements, g_ptr_array_unref);
     }
 
+  self->screen_source = NULL;
   if (self->screencast != NULL)
     {
+      g_signal_handlers_disconnect_by_data (self->screencast, self);
       confab_screencast_close (self->screencast);
       g_clear_object (&self->screencast);
     }
@@ -1242,6 +1266,57 @@ confab_stream_init (ConfabStream *self)
   self->audio_level = SILENCE_DB;
 }
 
+static void
+on_screen_ended (GObject  *object,
+                 gpointer  data)
+{
+  ConfabStream *self = CONFAB_STREAM (object);
+
+  g_debug ("Stream %s: the shared screen ended", self->id);
+  confab_stream_release (self);
+}
+
+/* Streaming thread: the screen's source ends (PipeWire stopped the node); the stream
+ * ends on the main context. The EOS goes no further: other streams share the pipeline. */
+static GstPadProbeReturn
+on_screen_event (GstPad          *pad,
+                 GstPadProbeInfo *info,
+                 gpointer         user_data)
+{
+  ConfabWeakHandle *handle = user_data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+
+  _confab_weak_handle_invoke (handle, on_screen_ended, NULL, NULL);
+  return GST_PAD_PROBE_DROP;
+}
+
+/* Main context: the portal closed the session (the user stopped sharing). */
+static void
+on_screencast_closed (ConfabScreencast *screencast,
+                      ConfabStream     *self)
+{
+  g_debug ("Stream %s: the screen-sharing portal closed the session", self->id);
+  confab_stream_release (self);
+}
+
+/* A portal screen ends the stream when the portal closes its session or its source
+ * stops (end of stream or error, see on_message()). */
+static void
+watch_screen (ConfabStream *self,
+              GstElement   *source)
+{
+  g_autoptr(GstPad) pad = gst_element_get_static_pad (source, "src");
+
+  self->screen_source = source;
+  g_signal_connect_object (self->screencast, "closed", G_CALLBACK (on_screencast_closed), self, 0);
+  if (pad != NULL)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_screen_event,
+                       _confab_weak_handle_ref (self->handle),
+                       (GDestroyNotify) _confab_weak_handle_unref);
+}
+
 static gboolean
 setup_local (ConfabStream   *self,
              const Options  *options,
@@ -1265,6 +1340,9 @@ setup_local (ConfabStream   *self,
 
       if (source == NULL || !build_video (self, source, options->framerate, bitrate, error))
         return FALSE;
+
+      if (self->screencast != NULL)
+        watch_screen (self, source);
     }
 
   if (options->audio)
@@ -1292,7 +1370,9 @@ setup_local (ConfabStream   *self,
  * - `screen` (b): capture the screen as the video (default %FALSE); on X11 with
  *   `ximagesrc`; on Wayland (`WAYLAND_DISPLAY` without `DISPLAY`, or
  *   `CONFAB_SCREENCAST=portal`) through the ScreenCast portal, which blocks here
- *   until the user has picked a screen or window
+ *   until the user has picked a screen or window (see below). The stream ends
+ *   (#ConfabStream::ended) when the portal closes the session, e.g. the user
+ *   stopped sharing from the shell, or the capture stops
  * - `audio-device`, `video-device` (s): a #ConfabMediaDevice:id; the default
  *   device otherwise
  * - `audio-source`, `video-source` (s): a GStreamer pipeline description to capture
@@ -1301,6 +1381,10 @@ setup_local (ConfabStream   *self,
  * - `width`, `height`, `framerate` (i): the video format (default 640×480 at 30)
  * - `video-bitrate` (i): kbit/s (default from the size)
  * - `echo-cancellation` (b): default %TRUE when available
+ *
+ * Do not use this function for a portal screen from a thread that runs a user
+ * interface: it blocks, freezing every window, for as long as the portal's dialog
+ * is open. Use confab_stream_new_local_async() there; it takes the same options.
  *
  * Returns: (transfer full): the stream, capturing; or %NULL with
  *   %CONFAB_MEDIA_ERROR_BAD_PARAMETER (an option is unknown or wrong),
@@ -1334,6 +1418,151 @@ confab_stream_new_local (GVariant  *options,
     }
 
   return g_steal_pointer (&self);
+}
+
+typedef struct {
+  GVariant          *options;
+  Options            parsed;        /* points into options */
+  ConfabMediaEngine *engine;
+  ConfabScreencast  *screencast;
+} NewLocal;
+
+static void
+new_local_free (gpointer data)
+{
+  NewLocal *new_local = data;
+
+  g_clear_pointer (&new_local->options, g_variant_unref);
+  g_clear_object (&new_local->engine);
+  g_clear_object (&new_local->screencast);
+  g_free (new_local);
+}
+
+/* Builds the stream of @task; a started portal session, if any, goes with it. */
+static void
+new_local_build (GTask *task)
+{
+  NewLocal *new_local = g_task_get_task_data (task);
+  g_autoptr(ConfabStream) self = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self = g_object_new (CONFAB_TYPE_STREAM, NULL);
+  self->engine = g_steal_pointer (&new_local->engine);
+  self->screencast = g_steal_pointer (&new_local->screencast);
+
+  if (!setup_local (self, &new_local->parsed, &error))
+    {
+      teardown (self);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&self), g_object_unref);
+}
+
+static void
+on_portal_started (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  NewLocal *new_local = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!confab_screencast_start_finish (CONFAB_SCREENCAST (source), result, &error))
+    {
+      g_clear_object (&new_local->screencast);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Cancelled as the answer came: the session closes with the screen cast. */
+  if (g_task_return_error_if_cancelled (task))
+    {
+      confab_screencast_close (new_local->screencast);
+      g_clear_object (&new_local->screencast);
+      return;
+    }
+
+  new_local_build (task);
+}
+
+/**
+ * confab_stream_new_local_async:
+ * @options: (nullable): a #GVariant of type `a{sv}`, floating or not: the options
+ *   of confab_stream_new_local()
+ * @cancellable: (nullable): a #GCancellable; cancelling it while the screen-sharing
+ *   portal's dialog is open closes the dialog and the portal session
+ * @callback: (scope async): called on the thread-default main context with the
+ *   stream
+ * @user_data: (closure): data for @callback
+ *
+ * Captures a local stream like confab_stream_new_local(), without blocking: a screen
+ * on Wayland is asked for through the ScreenCast portal while the main context keeps
+ * running (the application's windows stay responsive while the user picks a screen
+ * or window in the portal's dialog). Any other stream is made at once; @callback is
+ * always called from the main context, never from within this call.
+ */
+void
+confab_stream_new_local_async (GVariant            *options,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GVariant) owned_options = options != NULL ? g_variant_ref_sink (options) : NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  NewLocal *new_local;
+
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, confab_stream_new_local_async);
+
+  new_local = g_new0 (NewLocal, 1);
+  new_local->options = g_steal_pointer (&owned_options);
+  g_task_set_task_data (task, new_local, new_local_free);
+
+  if (!parse_options (new_local->options, &new_local->parsed, &error) ||
+      (new_local->engine = _confab_media_engine_get_default (&error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  if ((new_local->parsed.video || new_local->parsed.screen) && is_portal_screen (&new_local->parsed))
+    {
+      new_local->screencast = confab_screencast_new ();
+      confab_screencast_start_async (new_local->screencast, cancellable, on_portal_started,
+                                     g_steal_pointer (&task));
+      return;
+    }
+
+  /* Nothing to wait for: the task completes from an idle of the main context. */
+  new_local_build (task);
+}
+
+/**
+ * confab_stream_new_local_finish:
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the stream, capturing; or %NULL with the errors of
+ *   confab_stream_new_local(), %G_IO_ERROR_CANCELLED when the user cancelled the
+ *   portal's dialog or the cancellable was cancelled, or
+ *   %CONFAB_MEDIA_ERROR_FAILED when the portal failed or gave an invalid answer
+ */
+ConfabStream *
+confab_stream_new_local_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == confab_stream_new_local_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**

@@ -17,6 +17,12 @@ G_DECLARE_FINAL_TYPE (ConfabStream, confab_stream, CONFAB, STREAM, GObject)
 
 ConfabStream *confab_stream_new_local               (GVariant             *options,
                                                      GError              **error);
+void          confab_stream_new_local_async         (GVariant             *options,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+ConfabStream *confab_stream_new_local_finish        (GAsyncResult         *result,
+                                                     GError              **error);
 
 const char   *confab_stream_get_id                  (ConfabStream         *self);
 gboolean      confab_stream_get_is_remote           (ConfabStream         *self);

@@ -11,7 +11,7 @@ PACKAGES="
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-nice libnice-dev gstreamer1.0-tools gstreamer1.0-plugins-base-apps
-  gstreamer1.0-pipewire libportal-dev
+  gstreamer1.0-pipewire
   libwebsockets-dev libwebsockets-evlib-uv libuv1-dev
   libsqlite3-dev libsodium-dev
   gobject-introspection libgirepository1.0-dev python3-gi gir1.2-gtk-4.0 gir1.2-adw-1

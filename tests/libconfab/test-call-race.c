@@ -946,6 +946,144 @@ test_resume_after_cut (void)
     }
 }
 
+static void
+on_ongoing_hold (ConfabCall *call,
+                 GParamSpec *pspec,
+                 TestProxy  *proxy)
+{
+  if (confab_call_get_status (call) == CONFAB_CALL_STATUS_ONGOING)
+    test_proxy_hold (proxy);
+}
+
+typedef struct
+{
+  TestProxy  *proxy;
+  const char *text;
+} Seen;
+
+static gboolean
+proxy_has_seen (gpointer data)
+{
+  Seen *seen = data;
+
+  return strstr (test_proxy_get_received (seen->proxy), seen->text) != NULL;
+}
+
+static gboolean
+media_connected (gpointer data)
+{
+  Party **pair = data;
+
+  return confab_call_get_media_connected (pair[0]->call) && confab_call_get_media_connected (pair[1]->answered);
+}
+
+/* Adds to @set each string value of member @name in @text; fails on one seen already. */
+static void
+add_values (const char *round_name,
+            GHashTable *set,
+            const char *text,
+            const char *name)
+{
+  g_autofree char *key = g_strdup_printf ("\"%s\":\"", name);
+
+  for (const char *p = strstr (text, key); p != NULL; p = strstr (p + 1, key))
+    {
+      const char *start = p + strlen (key);
+      const char *end = strchr (start, '"');
+      char *value;
+
+      g_assert_nonnull (end);
+      value = g_strndup (start, end - start);
+      if (!g_hash_table_add (set, value))
+        g_error ("%s: the callee received this %s twice: %s", round_name, name, value);
+    }
+}
+
+/* What a session received through @proxy: no SDP twice, and no candidate twice between
+ * two SDPs (after a new offer, an ICE restart, the same candidates may come again). */
+static void
+assert_relayed_once (const char *round_name,
+                     TestProxy  *proxy)
+{
+  g_auto(GStrv) stretches = g_strsplit (test_proxy_get_received (proxy), "\"type\":\"callSdp\"", -1);
+  g_autoptr(GHashTable) sdps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_assert_cmpuint (g_strv_length (stretches), >=, 2);   /* the offer at least */
+  for (guint i = 0; stretches[i] != NULL; i++)
+    {
+      g_autoptr(GHashTable) candidates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+      add_values (round_name, sdps, stretches[i], "sdp");
+      add_values (round_name, candidates, stretches[i], "candidate");
+    }
+}
+
+/* A real call (media on): the caller's connection stops hearing the server the moment the
+ * call is accepted (its offer then reaches the server but the answer to that request does
+ * not come back), or the moment it has the callee's SDP answer (the same for its
+ * candidates, which follow). Once the callee has the offer, or a candidate, the socket is
+ * cut. The caller resumes and sends them again: the callee must get each once (they carry
+ * a uuid, which the server relays once), and the call connects. */
+static void
+test_resume_after_cut_media (void)
+{
+  guint n_media_rounds = MIN (n_rounds, 4);
+
+  g_unsetenv ("CONFAB_CALL_MEDIA");
+
+  for (guint round = 0; round < n_media_rounds; round++)
+    {
+      g_autofree char *round_name = g_strdup_printf ("round %u", round);
+      g_autoptr(TestProxy) caller_proxy = test_proxy_new (confab_test_server_get_port (server));
+      g_autoptr(TestProxy) callee_proxy = test_proxy_new (confab_test_server_get_port (server));
+      Party *caller = party_new ("caller", round);
+      Party *callee = party_new ("callee", round);
+      Party *parties[] = { caller, callee };
+
+      caller->url = test_proxy_get_url (caller_proxy);
+      callee->url = test_proxy_get_url (callee_proxy);
+      callee->auto_accept = TRUE;
+      party_sign_in (caller);
+      party_sign_in (callee);
+
+      party_call (caller, callee);
+      if (round % 2 == 0)
+        {
+          Seen seen = { callee_proxy, "\"sdpType\":\"offer\"" };
+
+          g_signal_connect (caller->call, "notify::status", G_CALLBACK (on_ongoing_hold), caller_proxy);
+          confab_test_wait_until (proxy_has_seen, &seen, STEP_TIMEOUT_MS, "the offer at the callee");
+        }
+      else
+        {
+          Seen seen = { callee_proxy, "\"type\":\"callIce\"" };
+
+          test_proxy_hold_after (caller_proxy, "\"sdpType\":\"answer\"");
+          confab_test_wait_until (proxy_has_seen, &seen, STEP_TIMEOUT_MS, "a candidate at the callee");
+        }
+      test_proxy_cut (caller_proxy);
+
+      confab_test_wait_until (media_connected, parties, 2 * STEP_TIMEOUT_MS, "the media to connect");
+      g_assert_cmpstr (caller->out_log->str, ==, "ringing;ongoing;accepted;");
+      g_assert_cmpstr (callee->answered_log->str, ==, "answered;");
+      assert_relayed_once (round_name, callee_proxy);
+
+      g_signal_handlers_disconnect_by_func (caller->call, on_ongoing_hold, caller_proxy);
+      confab_call_hang_up (caller->call);
+      {
+        Expect expects[] = {
+          { callee->answered_log, "answered;ended;hangup(remote,Hangup_From_Caller);", callee->name },
+        };
+
+        expect_logs (round_name, "hang up", expects, G_N_ELEMENTS (expects));
+      }
+
+      parties_free (parties, G_N_ELEMENTS (parties));
+    }
+
+  g_setenv ("CONFAB_CALL_MEDIA", "none", TRUE);
+}
+
 /* several sessions of one account (issue 3: a decline at one session left the others
  * ringing; a busy session ended the call for the free ones) */
 
@@ -1253,6 +1391,7 @@ main (int    argc,
   g_test_add_func ("/libconfab/call-race/all-busy", test_all_busy);
   g_test_add_func ("/libconfab/call-race/cancel-crosses-accept", test_cancel_crosses_accept);
   g_test_add_func ("/libconfab/call-race/resume-after-cut", test_resume_after_cut);
+  g_test_add_func ("/libconfab/call-race/resume-after-cut/media", test_resume_after_cut_media);
 
   status = g_test_run ();
 

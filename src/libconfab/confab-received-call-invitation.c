@@ -19,8 +19,8 @@
  * already been told that this one rings. Answer it with
  * confab_received_call_invitation_accept_async() or
  * confab_received_call_invitation_decline(); if the caller gives up first (or another
- * session of the same user answers), #ConfabReceivedCallInvitation::cancelled is
- * emitted and the invitation can no longer be answered.
+ * session of the same user answers or declines), #ConfabReceivedCallInvitation::cancelled
+ * is emitted and the invitation can no longer be answered.
  */
 struct _ConfabReceivedCallInvitation
 {
@@ -138,11 +138,12 @@ confab_received_call_invitation_class_init (ConfabReceivedCallInvitationClass *k
   /**
    * ConfabReceivedCallInvitation::cancelled:
    * @self: the invitation
-   * @reason: why: `Hangup_From_Caller`, `Answered_Elsewhere`, `Timeout`,
-   *   `disconnected`, …
+   * @reason: why: `Hangup_From_Caller`, `Answered_Elsewhere`, `Declined_Elsewhere`,
+   *   `Timeout`, `disconnected`, …
    *
-   * The invitation can no longer be answered: the caller gave up, another session
-   * answered, nobody answered in time, or this session ended.
+   * The invitation can no longer be answered: the caller gave up, another session of
+   * the same user answered or declined it, nobody answered in time, or this session
+   * ended.
    */
   signals[SIGNAL_CANCELLED] =
     g_signal_new ("cancelled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

@@ -597,8 +597,9 @@ handle_invite (ConfabSession     *self,
                  0, invitation);
 }
 
-/* The caller gave up (or the server did, Timeout), or (Answered_Elsewhere) another
- * session of our own user answered: the server stamps that session's user as the sender. */
+/* The caller gave up (or the server did, Timeout), or (Answered_Elsewhere,
+ * Declined_Elsewhere) another session of our own user answered or declined: the server
+ * stamps that session's user as the sender. */
 static gboolean
 cancel_invitation (ConfabSession     *self,
                    const char        *from_id,
@@ -1730,7 +1731,10 @@ _confab_session_can_send (ConfabSession  *self,
   return TRUE;
 }
 
-/* Queues one send (in order) and answers @task when the server has. */
+/* Queues one send (in order) and answers @task when the server has. A request still in
+ * flight when the connection drops goes again, the same object, once reconnected; a
+ * callSdp or callIce gets a "uuid" here so that the server relays it once (PROTOCOL.md
+ * §7). */
 void
 _confab_session_submit (ConfabSession *self,
                         JsonObject    *request,
@@ -1740,6 +1744,15 @@ _confab_session_submit (ConfabSession *self,
 {
   Op *op;
   GCancellable *cancellable = g_task_get_cancellable (task);
+  ConfabWireType type = confab_wire_type_from_string (json_object_get_string_member_with_default (request, "type", ""));
+
+  if ((type == CONFAB_WIRE_CALL_SDP || type == CONFAB_WIRE_CALL_ICE) &&
+      !json_object_has_member (request, "uuid"))
+    {
+      g_autofree char *repeat_id = g_uuid_string_random ();
+
+      json_object_set_string_member (request, "uuid", repeat_id);
+    }
 
   op = g_new0 (Op, 1);
   op->ref_count = 1;

@@ -172,6 +172,7 @@ static const Field call_sdp_fields[] = {
   { "callId", FIELD_UUID, TRUE },
   { "sdpType", FIELD_SDP_TYPE, TRUE },
   { "sdp", FIELD_DATA_STRING, TRUE },
+  { "uuid", FIELD_UUID, FALSE },
   END
 };
 static const Field call_ice_fields[] = {
@@ -180,6 +181,7 @@ static const Field call_ice_fields[] = {
   { "candidate", FIELD_CANDIDATE, TRUE },
   { "sdpMLineIndex", FIELD_MLINE, TRUE },
   { "sdpMid", FIELD_NAME, FALSE },
+  { "uuid", FIELD_UUID, FALSE },
   END
 };
 

@@ -317,6 +317,10 @@ detach_connection (ConfabHubSession *session)
 
 static void end_session_calls (ConfabHub        *self,
                                ConfabHubSession *session);
+static void stop_ringing_at   (ConfabHub        *self,
+                               ConfabHubSession *session);
+static void ring_new_session  (ConfabHub        *self,
+                               ConfabHubSession *session);
 
 /* Forgets a registered session: no grace, no resume. */
 static void
@@ -339,6 +343,8 @@ end_session (ConfabHub        *self,
 
   if (session->calls != NULL)
     end_session_calls (self, session);
+  if (user != NULL)
+    stop_ringing_at (self, session);
 
   if (user != NULL)
     {
@@ -643,6 +649,8 @@ complete_register (RegisterData *data)
   g_string_append_printf (out, ",\"kind\":\"%s\"}", user->is_account ? "account" : "guest");
   answer_result (self, connection, data->re, out->str);
   g_string_free (out, TRUE);
+
+  ring_new_session (self, session);
 
   if (user->is_account)
     {
@@ -1275,8 +1283,8 @@ peer_json (ConfabHubSession *session)
   return g_string_free (out, FALSE);
 }
 
-/* Sends a call event: to @target, or else to every session of @target_user but @except.
- * @extra holds the members after callId, each starting with a comma. */
+/* Sends a call event: to @target, or else (@to_ringing) to every session the invitation
+ * rings at but @except. @extra holds the members after callId, each starting with a comma. */
 static void
 send_call_event (ConfabHub        *self,
                  const char       *type,
@@ -1284,7 +1292,7 @@ send_call_event (ConfabHub        *self,
                  ConfabHubCall    *call,
                  const char       *extra,
                  ConfabHubSession *target,
-                 const char       *target_user,
+                 gboolean          to_ringing,
                  ConfabHubSession *except)
 {
   g_autoptr(ConfabHubEvent) event = NULL;
@@ -1301,16 +1309,13 @@ send_call_event (ConfabHub        *self,
       return;
     }
 
-  if (target_user != NULL)
+  if (to_ringing)
     {
-      ConfabHubUser *user = g_hash_table_lookup (self->users, target_user);
-
-      for (GList *l = user ? user->sessions.head : NULL; l != NULL;)
+      for (guint i = 0; i < call->ringing->len; i++)
         {
-          ConfabHubSession *session = l->data;
+          ConfabHubSession *session = g_ptr_array_index (call->ringing, i);
 
-          l = l->next;
-          if (session != except)
+          if (session != except && !session->ended)
             confab_hub_session_push_event (session, event);
         }
     }
@@ -1354,14 +1359,68 @@ end_session_calls (ConfabHub        *self,
       if (from != NULL && !self->stopping)
         {
           if (session == call->caller && call->state == CONFAB_HUB_CALL_INVITED)
-            send_call_event (self, "callHangup", from, call, reason, NULL, call->callee_user_id, NULL);
+            send_call_event (self, "callHangup", from, call, reason, NULL, TRUE, NULL);
           else if (session == call->caller)
-            send_call_event (self, "callHangup", from, call, reason, call->callee, NULL, NULL);
+            send_call_event (self, "callHangup", from, call, reason, call->callee, FALSE, NULL);
           else
-            send_call_event (self, "callHangup", from, call, reason, call->caller, NULL, NULL);
+            send_call_event (self, "callHangup", from, call, reason, call->caller, FALSE, NULL);
         }
 
       end_call (self, call);
+    }
+}
+
+/* An ended session of the callee no longer rings; when it was the last one and another
+ * said it is busy, the caller hears `callDecline` `User_Busy`. */
+static void
+stop_ringing_at (ConfabHub        *self,
+                 ConfabHubSession *session)
+{
+  g_autoptr(GPtrArray) busy = g_ptr_array_new ();
+  g_autofree char *from = NULL;
+  g_autofree char *reason = NULL;
+
+  for (GList *l = self->invitations.head; l != NULL; l = l->next)
+    {
+      ConfabHubCall *call = l->data;
+
+      if (confab_hub_call_remove_ringing (call, session) && call->ringing->len == 0 && call->n_busy > 0)
+        g_ptr_array_add (busy, call);
+    }
+
+  if (busy->len == 0)
+    return;
+
+  from = peer_json (session);
+  reason = reason_member ("User_Busy");
+  for (guint i = 0; i < busy->len; i++)
+    {
+      ConfabHubCall *call = g_ptr_array_index (busy, i);
+
+      if (!self->stopping)
+        send_call_event (self, "callDecline", from, call, reason, call->caller, FALSE, NULL);
+      end_call (self, call);
+    }
+}
+
+/* A session that signs in while calls to its user ring rings too. */
+static void
+ring_new_session (ConfabHub        *self,
+                  ConfabHubSession *session)
+{
+  for (GList *l = self->invitations.head; l != NULL; l = l->next)
+    {
+      ConfabHubCall *call = l->data;
+      g_autofree char *from = NULL;
+      g_autofree char *extra = NULL;
+
+      if (!g_str_equal (call->callee_user_id, session->user->id))
+        continue;
+
+      from = peer_json (call->caller);
+      extra = g_strdup_printf (",\"media\":\"%s\"", call->media);
+      confab_hub_call_add_ringing (call, session);
+      send_call_event (self, "callInvite", from, call, extra, session, FALSE, NULL);
     }
 }
 
@@ -1378,8 +1437,8 @@ expire_invitation (ConfabHub     *self,
   confab_json_append_string (callee, call->callee_user_id);
   g_string_append_c (callee, '}');
 
-  send_call_event (self, "callCancel", caller, call, reason, NULL, call->callee_user_id, NULL);
-  send_call_event (self, "callDecline", callee->str, call, reason, call->caller, NULL, NULL);
+  send_call_event (self, "callCancel", caller, call, reason, NULL, TRUE, NULL);
+  send_call_event (self, "callDecline", callee->str, call, reason, call->caller, FALSE, NULL);
   g_string_free (callee, TRUE);
 
   end_call (self, call);
@@ -1463,15 +1522,17 @@ handle_call (ConfabHub           *self,
           return;
         }
 
-      call = confab_hub_call_new (call_id, session, to);
+      call = confab_hub_call_new (call_id, session, to, media);
       call->invited_ms = now_ms ();
       g_hash_table_insert (self->calls, call->id, call);
       confab_hub_session_add_call (session, call);
       g_queue_push_tail_link (&self->invitations, &call->invite_link);
+      for (GList *l = recipient->sessions.head; l != NULL; l = l->next)
+        confab_hub_call_add_ringing (call, l->data);
 
       answer_result (self, connection, message->id, "{}");
       extra = g_strdup_printf (",\"media\":\"%s\"", media);
-      send_call_event (self, "callInvite", from, call, extra, NULL, to, NULL);
+      send_call_event (self, "callInvite", from, call, extra, NULL, TRUE, NULL);
       return;
     }
 
@@ -1500,6 +1561,17 @@ handle_call (ConfabHub           *self,
         }
       if (is_caller || call->state != CONFAB_HUB_CALL_INVITED)
         goto wrong_state;
+      if (!confab_hub_call_is_ringing_at (call, session))
+        {
+          /* This session declined with User_Busy already: a repeat of that is done; the
+           * invitation is over for it otherwise. */
+          if (message->type == CONFAB_WIRE_CALL_DECLINE && g_strcmp0 (reason, "User_Busy") == 0)
+            answer_result (self, connection, message->id, "{\"duplicate\":true}");
+          else
+            answer_error (self, connection, message->id, CONFAB_WIRE_ERROR_NOT_FOUND, "callId",
+                          "no such call");
+          return;
+        }
       if (message->type == CONFAB_WIRE_CALL_ACCEPT &&
           confab_hub_session_n_calls (session) >= CONFAB_HUB_CALL_MAX_PER_SESSION)
         {
@@ -1512,7 +1584,7 @@ handle_call (ConfabHub           *self,
 
       if (message->type == CONFAB_WIRE_CALL_RINGING)
         {
-          send_call_event (self, "callRinging", from, call, NULL, call->caller, NULL, NULL);
+          send_call_event (self, "callRinging", from, call, NULL, call->caller, FALSE, NULL);
         }
       else if (message->type == CONFAB_WIRE_CALL_ACCEPT)
         {
@@ -1522,13 +1594,29 @@ handle_call (ConfabHub           *self,
           g_queue_unlink (&self->invitations, &call->invite_link);
           call->callee = confab_hub_session_ref (session);
           confab_hub_session_add_call (session, call);
-          send_call_event (self, "callAccept", from, call, NULL, call->caller, NULL, NULL);
-          send_call_event (self, "callCancel", from, call, elsewhere, NULL, call->callee_user_id, session);
+          send_call_event (self, "callAccept", from, call, NULL, call->caller, FALSE, NULL);
+          send_call_event (self, "callCancel", from, call, elsewhere, NULL, TRUE, session);
+          g_ptr_array_set_size (call->ringing, 0);
+        }
+      else if (g_strcmp0 (reason, "User_Busy") == 0)
+        {
+          /* busy here: the call goes on ringing at the user's other sessions */
+          confab_hub_call_remove_ringing (call, session);
+          call->n_busy++;
+          if (call->ringing->len == 0)
+            {
+              extra = reason_member ("User_Busy");
+              send_call_event (self, "callDecline", from, call, extra, call->caller, FALSE, NULL);
+              end_call (self, call);
+            }
         }
       else
         {
+          g_autofree char *elsewhere = reason_member ("Declined_Elsewhere");
+
           extra = reason_member (reason ? reason : "User_Refused_Call");
-          send_call_event (self, "callDecline", from, call, extra, call->caller, NULL, NULL);
+          send_call_event (self, "callDecline", from, call, extra, call->caller, FALSE, NULL);
+          send_call_event (self, "callCancel", from, call, elsewhere, NULL, TRUE, session);
           end_call (self, call);
         }
       return;
@@ -1542,9 +1630,9 @@ handle_call (ConfabHub           *self,
        * the answer, so the call ends as a hang-up (PROTOCOL.md §7). Refusing it would
        * leave the callee in a call nobody else is in. */
       if (call->state == CONFAB_HUB_CALL_ACCEPTED)
-        send_call_event (self, "callHangup", from, call, extra, call->callee, NULL, NULL);
+        send_call_event (self, "callHangup", from, call, extra, call->callee, FALSE, NULL);
       else
-        send_call_event (self, "callCancel", from, call, extra, NULL, call->callee_user_id, NULL);
+        send_call_event (self, "callCancel", from, call, extra, NULL, TRUE, NULL);
       end_call (self, call);
       return;
 
@@ -1554,7 +1642,7 @@ handle_call (ConfabHub           *self,
       answer_result (self, connection, message->id, "{}");
       extra = reason_member (reason ? reason : (is_caller ? "Hangup_From_Caller" : "Hangup_From_Callee"));
       send_call_event (self, "callHangup", from, call, extra,
-                       is_caller ? call->callee : call->caller, NULL, NULL);
+                       is_caller ? call->callee : call->caller, FALSE, NULL);
       end_call (self, call);
       return;
 
@@ -1567,6 +1655,15 @@ handle_call (ConfabHub           *self,
           {
             g_string_free (members, TRUE);
             goto wrong_state;
+          }
+
+        /* re-sent after a reconnection: relayed the first time */
+        if (member_string (object, "uuid") != NULL &&
+            !confab_hub_call_note_relayed (call, is_caller, member_string (object, "uuid")))
+          {
+            g_string_free (members, TRUE);
+            answer_result (self, connection, message->id, "{\"duplicate\":true}");
+            return;
           }
 
         if (message->type == CONFAB_WIRE_CALL_SDP)
@@ -1591,7 +1688,7 @@ handle_call (ConfabHub           *self,
 
         answer_result (self, connection, message->id, "{}");
         send_call_event (self, confab_wire_type_to_string (message->type), from, call, members->str,
-                         is_caller ? call->callee : call->caller, NULL, NULL);
+                         is_caller ? call->callee : call->caller, FALSE, NULL);
         g_string_free (members, TRUE);
       }
       return;

@@ -22,11 +22,15 @@ typedef struct
 
 typedef struct
 {
-  char     *id;
-  Peer     *caller;
-  char     *callee_id;
-  Peer     *callee;     /* the session that accepted */
-  gboolean  accepted;
+  char       *id;
+  Peer       *caller;
+  char       *callee_id;
+  char       *media;
+  Peer       *callee;     /* the session that accepted */
+  gboolean    accepted;
+  GPtrArray  *ringing;    /* Peer (borrowed): the callee's sessions it rings at */
+  guint       n_busy;
+  GHashTable *relayed;    /* "c"/"e" + uuid of the callSdp/callIce relayed */
 } RouterCall;
 
 
@@ -37,6 +41,9 @@ router_call_free (gpointer data)
 
   g_free (call->id);
   g_free (call->callee_id);
+  g_free (call->media);
+  g_ptr_array_unref (call->ringing);
+  g_hash_table_unref (call->relayed);
   g_free (call);
 }
 
@@ -117,6 +124,10 @@ send_event (Peer       *to,
     {
       JsonNode *node = json_object_get_member (request, copied[i]);
 
+      /* the uuid of a callSdp/callIce is for the server only */
+      if (g_str_has_prefix (type, "call") && g_str_equal (copied[i], "uuid"))
+        continue;
+
       if (node != NULL)
         json_object_set_member (event, copied[i], json_node_copy (node));
     }
@@ -140,6 +151,24 @@ send_to_user (Router     *router,
       Peer *peer = g_ptr_array_index (router->peers, i);
 
       if (peer != except && g_strcmp0 (peer->user_id, user_id) == 0)
+        send_event (peer, from, type, request, reason);
+    }
+}
+
+/* An event to every session the invitation rings at but @except. */
+static void
+send_to_ringing (RouterCall *call,
+                 Peer       *except,
+                 Peer       *from,
+                 const char *type,
+                 JsonObject *request,
+                 const char *reason)
+{
+  for (guint i = 0; i < call->ringing->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (call->ringing, i);
+
+      if (peer != except)
         send_event (peer, from, type, request, reason);
     }
 }
@@ -185,14 +214,28 @@ route_call (Peer              *peer,
       call->id = g_strdup (call_id);
       call->caller = peer;
       call->callee_id = g_strdup (to);
+      call->media = g_strdup (json_object_get_string_member (object, "media"));
+      call->ringing = g_ptr_array_new ();
+      call->relayed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; i < router->peers->len; i++)
+        if (g_strcmp0 (((Peer *) g_ptr_array_index (router->peers, i))->user_id, to) == 0)
+          g_ptr_array_add (call->ringing, g_ptr_array_index (router->peers, i));
       g_hash_table_insert (router->calls, call->id, call);
       reply_result (peer, message->id);
-      send_to_user (router, to, NULL, peer, type, object, NULL);
+      send_to_ringing (call, NULL, peer, type, object, NULL);
       return;
     }
 
   if (!is_caller && !is_callee)
     return reply_error (peer, message->id, CONFAB_WIRE_ERROR_NOT_FOUND, "no such call");
+
+  /* a session that declined User_Busy no longer rings */
+  if (is_callee && !call->accepted && !g_ptr_array_find (call->ringing, peer, NULL))
+    {
+      if (message->type == CONFAB_WIRE_CALL_DECLINE && g_strcmp0 (reason, "User_Busy") == 0)
+        return reply_duplicate (peer, message->id);
+      return reply_error (peer, message->id, CONFAB_WIRE_ERROR_NOT_FOUND, "no such call");
+    }
 
   switch (message->type)
     {
@@ -214,14 +257,28 @@ route_call (Peer              *peer,
       call->callee = peer;
       reply_result (peer, message->id);
       send_event (call->caller, peer, type, object, NULL);
-      send_to_user (router, call->callee_id, peer, call->caller, "callCancel", object, "Answered_Elsewhere");
+      send_to_ringing (call, peer, peer, "callCancel", object, "Answered_Elsewhere");
+      g_ptr_array_set_size (call->ringing, 0);
       break;
 
     case CONFAB_WIRE_CALL_DECLINE:
       if (!is_callee || call->accepted)
         return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
       reply_result (peer, message->id);
-      send_event (call->caller, peer, type, object, reason != NULL ? reason : "User_Refused_Call");
+      if (g_strcmp0 (reason, "User_Busy") == 0)
+        {
+          /* busy here only: told to the caller when no session rings any more */
+          g_ptr_array_remove (call->ringing, peer);
+          call->n_busy++;
+          if (call->ringing->len > 0)
+            break;
+          send_event (call->caller, peer, type, object, reason);
+        }
+      else
+        {
+          send_event (call->caller, peer, type, object, reason != NULL ? reason : "User_Refused_Call");
+          send_to_ringing (call, peer, peer, "callCancel", object, "Declined_Elsewhere");
+        }
       g_hash_table_remove (router->calls, call_id);
       break;
 
@@ -233,7 +290,7 @@ route_call (Peer              *peer,
       if (call->accepted)
         send_event (call->callee, peer, "callHangup", object, reason != NULL ? reason : "Hangup_From_Caller");
       else
-        send_to_user (router, call->callee_id, NULL, peer, type, object, reason != NULL ? reason : "Hangup_From_Caller");
+        send_to_ringing (call, NULL, peer, type, object, reason != NULL ? reason : "Hangup_From_Caller");
       g_hash_table_remove (router->calls, call_id);
       break;
 
@@ -250,6 +307,14 @@ route_call (Peer              *peer,
     case CONFAB_WIRE_CALL_ICE:
       if (!call->accepted)
         return reply_error (peer, message->id, CONFAB_WIRE_ERROR_WRONG_STATE, "not now");
+      if (json_object_has_member (object, "uuid"))
+        {
+          char *key = g_strconcat (is_caller ? "c" : "e", json_object_get_string_member (object, "uuid"), NULL);
+
+          /* sent again after a reconnection: relayed the first time */
+          if (!g_hash_table_add (call->relayed, key))
+            return reply_duplicate (peer, message->id);
+        }
       reply_result (peer, message->id);
       if (message->type == CONFAB_WIRE_CALL_ICE && router->drop_ice)
         break;
@@ -278,12 +343,38 @@ end_calls_of (Router *router,
       if (call->caller == peer && call->accepted)
         send_event (call->callee, peer, "callHangup", object, "disconnected");
       else if (call->caller == peer)
-        send_to_user (router, call->callee_id, NULL, peer, "callCancel", object, "disconnected");
+        send_to_ringing (call, NULL, peer, "callCancel", object, "disconnected");
       else if (call->callee == peer)
         send_event (call->caller, peer, "callHangup", object, "disconnected");
+      else if (g_ptr_array_remove (call->ringing, peer) && call->ringing->len == 0 && call->n_busy > 0)
+        send_event (call->caller, peer, "callDecline", object, "User_Busy");
       else
         continue;
       g_hash_table_iter_remove (&iter);
+    }
+}
+
+/* A session signing in while a call to its user rings rings too. */
+static void
+ring_new_peer (Router *router,
+               Peer   *peer)
+{
+  GHashTableIter iter;
+  RouterCall *call;
+
+  g_hash_table_iter_init (&iter, router->calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    {
+      g_autoptr(JsonObject) object = NULL;
+
+      if (call->accepted || g_strcmp0 (call->callee_id, peer->user_id) != 0)
+        continue;
+
+      object = json_object_new ();
+      json_object_set_string_member (object, "callId", call->id);
+      json_object_set_string_member (object, "media", call->media);
+      g_ptr_array_add (call->ringing, peer);
+      send_event (peer, call->caller, "callInvite", object, NULL);
     }
 }
 
@@ -325,6 +416,7 @@ on_client_frame (SoupWebsocketConnection *websocket,
                                "\"username\":\"%s\",\"userData\":{},\"kind\":\"guest\"}}",
                                message->id, peer->user_id, peer->user_id);
       soup_websocket_connection_send_text (websocket, reply);
+      ring_new_peer (router, peer);
       break;
 
     case CONFAB_WIRE_PING:

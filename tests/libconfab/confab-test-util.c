@@ -9,6 +9,7 @@
 #include "confab-test-server.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 typedef struct
 {
@@ -319,24 +320,148 @@ struct _TestProxy
 {
   GSocketService *service;
   GSocketClient  *client;
-  GCancellable   *cancellable;
   char           *url;
   guint16         port;
   guint16         target_port;
   guint           n_accepted;
-  guint           n_live;
+  GPtrArray      *links;         /* Link: the connections going through */
+  gboolean        hold;
+  char           *hold_after;    /* hold once this went to a client */
+  gsize           hold_from;     /* ... after this offset of @to_clients */
+  GPtrArray      *held;          /* Pump waiting for the hold to end */
+  GString        *to_clients;    /* every byte the server sent through, in order */
 };
 
-static void
-on_splice_done (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+/* One proxied connection: two pumps, one each way. */
+typedef struct
 {
-  TestProxy *proxy = user_data;
+  TestProxy    *proxy;
+  guint         n_pumps;
+  GIOStream    *client;          /* (owned) */
+  GIOStream    *server;          /* (owned) */
+  GCancellable *cancellable;     /* (owned) cancelled to end the connection */
+} Link;
 
-  /* the result is an error when cut; either way both streams are closed now */
-  g_io_stream_splice_finish (result, NULL);
-  proxy->n_live--;
+typedef struct
+{
+  Link         *link;
+  GIOStream    *from;            /* (unowned) */
+  GIOStream    *to;              /* (unowned) */
+  gboolean      to_client;
+  char          buffer[16384];
+} Pump;
+
+static void pump_read (Pump *pump);
+
+/* A direction ended (closed, failed or cut): the connection ends. */
+static void
+pump_finish (Pump *pump)
+{
+  Link *link = pump->link;
+
+  g_free (pump);
+  g_cancellable_cancel (link->cancellable);
+  if (--link->n_pumps > 0)
+    return;
+
+  g_io_stream_close (link->client, NULL, NULL);
+  g_io_stream_close (link->server, NULL, NULL);
+  g_ptr_array_remove_fast (link->proxy->links, link);
+  g_object_unref (link->client);
+  g_object_unref (link->server);
+  g_object_unref (link->cancellable);
+  g_free (link);
+}
+
+static void
+on_pump_written (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Pump *pump = user_data;
+  TestProxy *proxy = pump->link->proxy;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, NULL) ||
+      g_cancellable_is_cancelled (pump->link->cancellable))
+    {
+      pump_finish (pump);
+      return;
+    }
+
+  if (pump->to_client && proxy->hold_after != NULL &&
+      strstr (proxy->to_clients->str + proxy->hold_from, proxy->hold_after) != NULL)
+    {
+      g_clear_pointer (&proxy->hold_after, g_free);
+      proxy->hold = TRUE;
+    }
+
+  if (pump->to_client && proxy->hold)
+    g_ptr_array_add (proxy->held, pump);
+  else
+    pump_read (pump);
+}
+
+static void
+on_pump_read (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Pump *pump = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, NULL);
+
+  if (n <= 0 || g_cancellable_is_cancelled (pump->link->cancellable))
+    {
+      pump_finish (pump);
+      return;
+    }
+
+  /* (frame headers may hold zero bytes: kept as spaces, so that the text is a string) */
+  if (pump->to_client)
+    for (gssize i = 0; i < n; i++)
+      g_string_append_c (pump->link->proxy->to_clients, pump->buffer[i] != '\0' ? pump->buffer[i] : ' ');
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (pump->to), pump->buffer, n,
+                                   G_PRIORITY_DEFAULT, pump->link->cancellable, on_pump_written, pump);
+}
+
+static void
+pump_read (Pump *pump)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (pump->from), pump->buffer, sizeof pump->buffer,
+                             G_PRIORITY_DEFAULT, pump->link->cancellable, on_pump_read, pump);
+}
+
+static void
+link_start (TestProxy *proxy,
+            GIOStream *client,
+            GIOStream *server)
+{
+  Link *link = g_new0 (Link, 1);
+
+  link->proxy = proxy;
+  link->client = g_object_ref (client);
+  link->server = g_object_ref (server);
+  link->cancellable = g_cancellable_new ();
+  g_ptr_array_add (proxy->links, link);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      Pump *pump = g_new0 (Pump, 1);
+
+      pump->link = link;
+      pump->to_client = i == 1;
+      pump->from = pump->to_client ? server : client;
+      pump->to = pump->to_client ? client : server;
+      link->n_pumps++;
+      pump_read (pump);
+    }
+}
+
+/* Held pumps wake up (and see that they were cut, if so). */
+static void
+release_held (TestProxy *proxy)
+{
+  while (proxy->held->len > 0)
+    pump_read (g_ptr_array_steal_index (proxy->held, 0));
 }
 
 static gboolean
@@ -360,10 +485,7 @@ on_incoming (GSocketService    *service,
       return TRUE;
     }
 
-  proxy->n_live++;
-  g_io_stream_splice_async (G_IO_STREAM (connection), G_IO_STREAM (upstream),
-                            G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2,
-                            G_PRIORITY_DEFAULT, proxy->cancellable, on_splice_done, proxy);
+  link_start (proxy, G_IO_STREAM (connection), G_IO_STREAM (upstream));
   return TRUE;
 }
 
@@ -377,7 +499,9 @@ test_proxy_new (guint16 target_port)
   g_autoptr(GError) error = NULL;
 
   proxy->target_port = target_port;
-  proxy->cancellable = g_cancellable_new ();
+  proxy->held = g_ptr_array_new ();
+  proxy->links = g_ptr_array_new ();
+  proxy->to_clients = g_string_new (NULL);
   proxy->client = g_socket_client_new ();
   proxy->service = g_socket_service_new ();
   g_socket_listener_add_address (G_SOCKET_LISTENER (proxy->service), address,
@@ -407,9 +531,32 @@ test_proxy_get_n_accepted (TestProxy *proxy)
 void
 test_proxy_cut (TestProxy *proxy)
 {
-  g_cancellable_cancel (proxy->cancellable);
-  g_clear_object (&proxy->cancellable);
-  proxy->cancellable = g_cancellable_new ();
+  for (guint i = 0; i < proxy->links->len; i++)
+    g_cancellable_cancel (((Link *) g_ptr_array_index (proxy->links, i))->cancellable);
+  proxy->hold = FALSE;
+  g_clear_pointer (&proxy->hold_after, g_free);
+  release_held (proxy);
+}
+
+void
+test_proxy_hold_after (TestProxy  *proxy,
+                       const char *text)
+{
+  g_free (proxy->hold_after);
+  proxy->hold_after = g_strdup (text);
+  proxy->hold_from = proxy->to_clients->len;
+}
+
+void
+test_proxy_hold (TestProxy *proxy)
+{
+  proxy->hold = TRUE;
+}
+
+const char *
+test_proxy_get_received (TestProxy *proxy)
+{
+  return proxy->to_clients->str;
 }
 
 void
@@ -421,14 +568,17 @@ test_proxy_free (TestProxy *proxy)
   g_socket_service_stop (proxy->service);
   g_socket_listener_close (G_SOCKET_LISTENER (proxy->service));
   test_proxy_cut (proxy);
-  /* let the cancelled splices finish before their data goes away */
-  while (proxy->n_live > 0)
+  /* let the cut connections finish before their data goes away */
+  while (proxy->links->len > 0)
     g_main_context_iteration (NULL, TRUE);
 
   g_signal_handlers_disconnect_by_data (proxy->service, proxy);
   g_clear_object (&proxy->service);
   g_clear_object (&proxy->client);
-  g_clear_object (&proxy->cancellable);
+  g_ptr_array_unref (proxy->held);
+  g_ptr_array_unref (proxy->links);
+  g_free (proxy->hold_after);
+  g_string_free (proxy->to_clients, TRUE);
   g_free (proxy->url);
   g_free (proxy);
 }

@@ -67,8 +67,19 @@ typedef struct _TestProxy TestProxy;
 TestProxy     *test_proxy_new        (guint16         target_port);
 const char    *test_proxy_get_url    (TestProxy      *proxy);
 guint          test_proxy_get_n_accepted (TestProxy  *proxy);
-/* Closes every connection going through the proxy (both sides); new ones are accepted. */
+/* Closes every connection going through the proxy (both sides), ending a hold; new ones
+ * are accepted. */
 void           test_proxy_cut        (TestProxy      *proxy);
+/* From now until the next cut, what the server sends stops at the proxy (what clients
+ * send still goes through): requests reach the server but their answers do not come
+ * back, so a client sends them again once reconnected. */
+void           test_proxy_hold       (TestProxy      *proxy);
+/* The same, from when the server has sent @text through (from now on). */
+void           test_proxy_hold_after (TestProxy      *proxy,
+                                      const char     *text);
+/* Every byte the server sent to clients through the proxy, in order, zero bytes as spaces
+ * (WebSocket frames: the server's are not masked, so their JSON text can be searched). */
+const char    *test_proxy_get_received (TestProxy    *proxy);
 void           test_proxy_free       (TestProxy      *proxy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestProxy, test_proxy_free)
 

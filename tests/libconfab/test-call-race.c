@@ -58,6 +58,9 @@ struct _Party
   Party                        *peer;          /* whom @then calls */
 
   gboolean                      auto_accept;   /* accept in the turn the invitation arrives */
+  const char                   *auto_decline;  /* decline so in the turn the invitation arrives */
+  gboolean                      pong;          /* answers raw data "ping" to its user with "pong" */
+  guint                         n_pongs;       /* "pong"s received */
   GPtrArray                    *invitations;   /* ConfabReceivedCallInvitation */
   ConfabCall                   *call;          /* the call this party placed */
   ConfabCall                   *answered;      /* the call this party accepted */
@@ -266,6 +269,40 @@ on_incoming_call (ConfabSession                *session,
 
   if (party->auto_accept)
     confab_received_call_invitation_accept_async (invitation, NULL, NULL, on_accepted, party);
+  else if (party->auto_decline != NULL)
+    confab_received_call_invitation_decline (invitation, party->auto_decline);
+}
+
+static void
+on_raw_data_sent (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  confab_contact_send_raw_data_finish (CONFAB_CONTACT (object), result, &error);
+  g_assert_no_error (error);
+}
+
+/* Raw data to every session of @party's own user (itself included). */
+static void
+party_send_to_own_user (Party      *party,
+                        const char *data)
+{
+  confab_contact_send_raw_data_async (confab_session_get_or_create_contact (party->session, party->user_id),
+                                      data, NULL, on_raw_data_sent, NULL);
+}
+
+static void
+on_raw_data (ConfabSession *session,
+             ConfabContact *contact,
+             const char    *data,
+             Party         *party)
+{
+  if (party->pong && g_str_equal (data, "ping"))
+    party_send_to_own_user (party, "pong");
+  else if (g_str_equal (data, "pong"))
+    party->n_pongs++;
 }
 
 /* @caller calls @callee now. */
@@ -305,6 +342,7 @@ on_registered (GObject      *object,
 
   /* what an application does in its sign-in callback */
   g_signal_connect (party->session, "incoming-call", G_CALLBACK (on_incoming_call), party);
+  g_signal_connect (party->session, "raw-data", G_CALLBACK (on_raw_data), party);
   if (party->then != NULL)
     party->then (party);
 }
@@ -909,6 +947,408 @@ test_resume_after_cut (void)
 }
 
 static void
+on_ongoing_hold (ConfabCall *call,
+                 GParamSpec *pspec,
+                 TestProxy  *proxy)
+{
+  if (confab_call_get_status (call) == CONFAB_CALL_STATUS_ONGOING)
+    test_proxy_hold (proxy);
+}
+
+typedef struct
+{
+  TestProxy  *proxy;
+  const char *text;
+} Seen;
+
+static gboolean
+proxy_has_seen (gpointer data)
+{
+  Seen *seen = data;
+
+  return strstr (test_proxy_get_received (seen->proxy), seen->text) != NULL;
+}
+
+static gboolean
+media_connected (gpointer data)
+{
+  Party **pair = data;
+
+  return confab_call_get_media_connected (pair[0]->call) && confab_call_get_media_connected (pair[1]->answered);
+}
+
+/* Adds to @set each string value of member @name in @text; fails on one seen already. */
+static void
+add_values (const char *round_name,
+            GHashTable *set,
+            const char *text,
+            const char *name)
+{
+  g_autofree char *key = g_strdup_printf ("\"%s\":\"", name);
+
+  for (const char *p = strstr (text, key); p != NULL; p = strstr (p + 1, key))
+    {
+      const char *start = p + strlen (key);
+      const char *end = strchr (start, '"');
+      char *value;
+
+      g_assert_nonnull (end);
+      value = g_strndup (start, end - start);
+      if (!g_hash_table_add (set, value))
+        g_error ("%s: the callee received this %s twice: %s", round_name, name, value);
+    }
+}
+
+/* What a session received through @proxy: no SDP twice, and no candidate twice between
+ * two SDPs (after a new offer, an ICE restart, the same candidates may come again). */
+static void
+assert_relayed_once (const char *round_name,
+                     TestProxy  *proxy)
+{
+  g_auto(GStrv) stretches = g_strsplit (test_proxy_get_received (proxy), "\"type\":\"callSdp\"", -1);
+  g_autoptr(GHashTable) sdps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_assert_cmpuint (g_strv_length (stretches), >=, 2);   /* the offer at least */
+  for (guint i = 0; stretches[i] != NULL; i++)
+    {
+      g_autoptr(GHashTable) candidates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+      add_values (round_name, sdps, stretches[i], "sdp");
+      add_values (round_name, candidates, stretches[i], "candidate");
+    }
+}
+
+/* A real call (media on): the caller's connection stops hearing the server the moment the
+ * call is accepted (its offer then reaches the server but the answer to that request does
+ * not come back), or the moment it has the callee's SDP answer (the same for its
+ * candidates, which follow). Once the callee has the offer, or a candidate, the socket is
+ * cut. The caller resumes and sends them again: the callee must get each once (they carry
+ * a uuid, which the server relays once), and the call connects. */
+static void
+test_resume_after_cut_media (void)
+{
+  guint n_media_rounds = MIN (n_rounds, 4);
+
+  g_unsetenv ("CONFAB_CALL_MEDIA");
+
+  for (guint round = 0; round < n_media_rounds; round++)
+    {
+      g_autofree char *round_name = g_strdup_printf ("round %u", round);
+      g_autoptr(TestProxy) caller_proxy = test_proxy_new (confab_test_server_get_port (server));
+      g_autoptr(TestProxy) callee_proxy = test_proxy_new (confab_test_server_get_port (server));
+      Party *caller = party_new ("caller", round);
+      Party *callee = party_new ("callee", round);
+      Party *parties[] = { caller, callee };
+
+      caller->url = test_proxy_get_url (caller_proxy);
+      callee->url = test_proxy_get_url (callee_proxy);
+      callee->auto_accept = TRUE;
+      party_sign_in (caller);
+      party_sign_in (callee);
+
+      party_call (caller, callee);
+      if (round % 2 == 0)
+        {
+          Seen seen = { callee_proxy, "\"sdpType\":\"offer\"" };
+
+          g_signal_connect (caller->call, "notify::status", G_CALLBACK (on_ongoing_hold), caller_proxy);
+          confab_test_wait_until (proxy_has_seen, &seen, STEP_TIMEOUT_MS, "the offer at the callee");
+        }
+      else
+        {
+          Seen seen = { callee_proxy, "\"type\":\"callIce\"" };
+
+          test_proxy_hold_after (caller_proxy, "\"sdpType\":\"answer\"");
+          confab_test_wait_until (proxy_has_seen, &seen, STEP_TIMEOUT_MS, "a candidate at the callee");
+        }
+      test_proxy_cut (caller_proxy);
+
+      confab_test_wait_until (media_connected, parties, 2 * STEP_TIMEOUT_MS, "the media to connect");
+      g_assert_cmpstr (caller->out_log->str, ==, "ringing;ongoing;accepted;");
+      g_assert_cmpstr (callee->answered_log->str, ==, "answered;");
+      assert_relayed_once (round_name, callee_proxy);
+
+      g_signal_handlers_disconnect_by_func (caller->call, on_ongoing_hold, caller_proxy);
+      confab_call_hang_up (caller->call);
+      {
+        Expect expects[] = {
+          { callee->answered_log, "answered;ended;hangup(remote,Hangup_From_Caller);", callee->name },
+        };
+
+        expect_logs (round_name, "hang up", expects, G_N_ELEMENTS (expects));
+      }
+
+      parties_free (parties, G_N_ELEMENTS (parties));
+    }
+
+  g_setenv ("CONFAB_CALL_MEDIA", "none", TRUE);
+}
+
+/* several sessions of one account (issue 3: a decline at one session left the others
+ * ringing; a busy session ended the call for the free ones) */
+
+#define MAX_SESSIONS 3
+
+/* @n sessions of one account, signed in (all but the last when @last_later). */
+static void
+sessions_new (Party     **sessions,
+              guint       n,
+              guint       round,
+              gboolean    last_later)
+{
+  static const char *roles[MAX_SESSIONS] = { "first", "second", "third" };
+  g_autofree char *login = g_strdup_printf ("race-account-%u", round % N_ACCOUNTS);
+
+  g_assert_cmpuint (n, <=, MAX_SESSIONS);
+  for (guint i = 0; i < n; i++)
+    {
+      sessions[i] = party_new_account (roles[i], round, login);
+      if (i < n - 1 || !last_later)
+        party_sign_in (sessions[i]);
+    }
+}
+
+static gboolean
+pongs_arrived (gpointer data)
+{
+  Party *party = data;
+
+  return party->n_pongs >= GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (party->session), "pongs-expected"));
+}
+
+/* @party tells the sessions of its user that answer pings (they are busy) "ping", and
+ * waits for their @n "pong"s: each one sent its pong after its automatic User_Busy
+ * decline of every invitation it had seen by then, on the same connection, so the server
+ * has taken those declines when the pongs arrive. */
+static void
+ping_busy_sessions (Party *party,
+                    guint  n)
+{
+  party->n_pongs = 0;
+  g_object_set_data (G_OBJECT (party->session), "pongs-expected", GUINT_TO_POINTER (n));
+  party_send_to_own_user (party, "ping");
+  confab_test_wait_until (pongs_arrived, party, STEP_TIMEOUT_MS, "the busy sessions' pongs");
+}
+
+/* @helper calls the account of @sessions and @answerer answers: @answerer is busy from then
+ * on (it allows one call). Sessions that ring hear Answered_Elsewhere; the busy ones hear
+ * nothing. The invitation logs are emptied afterwards. */
+static void
+make_busy (const char *round_name,
+           Party      *helper,
+           Party      *answerer,
+           Party     **sessions,
+           guint       n,
+           gboolean   *busy)
+{
+  g_autofree char *incoming = g_strdup_printf ("incoming(%s);", helper->user_id);
+  g_autofree char *elsewhere = g_strdup_printf ("incoming(%s);cancelled(Answered_Elsewhere);", helper->user_id);
+  Expect expects[MAX_SESSIONS + 2];
+  guint n_expects = 0;
+
+  answerer->auto_accept = TRUE;
+  party_call (helper, answerer);
+  expects[n_expects++] = (Expect) { helper->out_log, "ringing;ongoing;accepted;", helper->name };
+  expects[n_expects++] = (Expect) { answerer->answered_log, "answered;", answerer->name };
+  for (guint i = 0; i < n; i++)
+    if (sessions[i]->session != NULL)
+      expects[n_expects++] = (Expect) { sessions[i]->in_log,
+                                        sessions[i] == answerer ? incoming : busy[i] ? "" : elsewhere,
+                                        sessions[i]->name };
+  expect_logs (round_name, "make busy", expects, n_expects);
+
+  answerer->auto_accept = FALSE;
+  confab_session_set_allow_multiple_calls (answerer->session, FALSE);
+  answerer->pong = TRUE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_truncate (sessions[i]->in_log, 0);
+      if (sessions[i] == answerer)
+        busy[i] = TRUE;
+    }
+}
+
+static ConfabReceivedCallInvitation *
+last_invitation (Party *party)
+{
+  g_assert_cmpuint (party->invitations->len, >, 0);
+  return g_ptr_array_index (party->invitations, party->invitations->len - 1);
+}
+
+/* Two or three sessions of one account ring; one declines the moment its invitation
+ * arrives: the caller hears its reason and every other session hears Declined_Elsewhere. */
+static void
+test_declined_elsewhere (void)
+{
+  for (guint round = 0; round < n_rounds; round++)
+    {
+      g_autofree char *round_name = g_strdup_printf ("round %u", round);
+      guint n = 2 + round % 2;
+      Party *caller = party_new ("caller", round);
+      Party *parties[MAX_SESSIONS + 1] = { caller };
+      Party **sessions = parties + 1;
+      Party *decliner;
+      const char *reason = (round / 2) % 2 == 0 ? "User_Refused_Call" : "Not_Today";
+      g_autofree char *incoming = g_strdup_printf ("incoming(%s);", caller->user_id);
+      g_autofree char *elsewhere = g_strdup_printf ("incoming(%s);cancelled(Declined_Elsewhere);", caller->user_id);
+      g_autofree char *declined = g_strdup_printf ("ringing;ended;declined(%s);", reason);
+      Expect expects[MAX_SESSIONS + 1];
+
+      party_sign_in (caller);
+      sessions_new (sessions, n, round, FALSE);
+      decliner = sessions[round % n];
+      decliner->auto_decline = reason;
+
+      party_call (caller, sessions[0]);
+
+      expects[0] = (Expect) { caller->out_log, declined, caller->name };
+      for (guint i = 0; i < n; i++)
+        expects[i + 1] = (Expect) { sessions[i]->in_log, sessions[i] == decliner ? incoming : elsewhere,
+                                    sessions[i]->name };
+      expect_logs (round_name, "decline", expects, n + 1);
+      for (guint i = 0; i < n; i++)
+        if (sessions[i] != decliner)
+          g_assert_false (confab_received_call_invitation_is_pending (last_invitation (sessions[i])));
+
+      parties_free (parties, n + 1);
+    }
+}
+
+/* Two or three sessions of one account; one is in a call (and allows one call). A call
+ * comes: the busy one declines it with User_Busy, and once the server has that decline,
+ * another session answers it: the call goes on. With three sessions, the third signs in
+ * while the call rings: it rings too, and hears Answered_Elsewhere. */
+static void
+test_busy_elsewhere (void)
+{
+  for (guint round = 0; round < n_rounds; round++)
+    {
+      g_autofree char *round_name = g_strdup_printf ("round %u", round);
+      guint n = 2 + round % 2;
+      Party *caller = party_new ("caller", round);
+      Party *helper = party_new ("helper", round);
+      Party *parties[MAX_SESSIONS + 2] = { caller, helper };
+      Party **sessions = parties + 2;
+      gboolean busy[MAX_SESSIONS] = { FALSE, };
+      Party *busy_one, *answerer;
+      g_autofree char *incoming = g_strdup_printf ("incoming(%s);", caller->user_id);
+      g_autofree char *elsewhere = g_strdup_printf ("incoming(%s);cancelled(Answered_Elsewhere);", caller->user_id);
+
+      party_sign_in (caller);
+      party_sign_in (helper);
+      sessions_new (sessions, n, round, n == 3);
+      busy_one = sessions[round % 2];
+      answerer = sessions[(round + 1) % 2];
+      make_busy (round_name, helper, busy_one, sessions, n, busy);
+
+      party_call (caller, answerer);
+      {
+        Expect expects[] = {
+          { caller->out_log, "ringing;", caller->name },
+          { answerer->in_log, incoming, answerer->name },
+        };
+
+        expect_logs (round_name, "invite", expects, G_N_ELEMENTS (expects));
+      }
+      if (n == 3)
+        {
+          Expect expects[] = {
+            { sessions[2]->in_log, incoming, sessions[2]->name },
+          };
+
+          party_sign_in (sessions[2]);
+          expect_logs (round_name, "a session signing in rings", expects, G_N_ELEMENTS (expects));
+        }
+
+      ping_busy_sessions (answerer, 1);
+      confab_received_call_invitation_accept_async (last_invitation (answerer), NULL, NULL, on_accepted, answerer);
+      expect_answered_then_hang_up (round_name, caller, answerer);
+      g_assert_cmpstr (busy_one->in_log->str, ==, "");
+      g_assert_cmpstr (busy_one->answered_log->str, ==, "answered;");
+      if (n == 3)
+        {
+          Expect expects[] = {
+            { sessions[2]->in_log, elsewhere, sessions[2]->name },
+          };
+
+          expect_logs (round_name, "answered elsewhere", expects, G_N_ELEMENTS (expects));
+        }
+
+      parties_free (parties, n + 2);
+    }
+}
+
+/* Two or three sessions of one account; all but one are in calls. A call comes: it rings
+ * at the free one only, and goes on ringing once the server has every busy session's
+ * User_Busy. Then the free one declines with User_Busy too, or signs out: the caller hears
+ * User_Busy. */
+static void
+test_all_busy (void)
+{
+  for (guint round = 0; round < n_rounds; round++)
+    {
+      g_autofree char *round_name = g_strdup_printf ("round %u", round);
+      guint n = 2 + round % 2;
+      Party *caller = party_new ("caller", round);
+      Party *helpers[MAX_SESSIONS - 1] = { party_new ("helper1", round), party_new ("helper2", round) };
+      Party *parties[MAX_SESSIONS + MAX_SESSIONS] = { caller, helpers[0], helpers[1] };
+      Party **sessions = parties + MAX_SESSIONS;
+      gboolean busy[MAX_SESSIONS] = { FALSE, };
+      Party *free_one;
+      g_autofree char *incoming = g_strdup_printf ("incoming(%s);", caller->user_id);
+
+      party_sign_in (caller);
+      party_sign_in (helpers[0]);
+      party_sign_in (helpers[1]);
+      sessions_new (sessions, n, round, FALSE);
+      for (guint i = 0; i < n - 1; i++)
+        make_busy (round_name, helpers[i], sessions[i], sessions, n, busy);
+      free_one = sessions[n - 1];
+
+      party_call (caller, free_one);
+      {
+        Expect expects[] = {
+          { caller->out_log, "ringing;", caller->name },
+          { free_one->in_log, incoming, free_one->name },
+        };
+
+        expect_logs (round_name, "invite", expects, G_N_ELEMENTS (expects));
+      }
+      ping_busy_sessions (free_one, n - 1);
+      /* every busy session said so: the call still rings at the free one */
+      g_assert_cmpstr (caller->out_log->str, ==, "ringing;");
+      g_assert_cmpint (confab_call_get_status (caller->call), ==, CONFAB_CALL_STATUS_RINGING);
+
+      if (round % 4 < 2)
+        {
+          confab_received_call_invitation_decline (last_invitation (free_one), "User_Busy");
+        }
+      else
+        {
+          guint n_left = 1;
+
+          confab_session_disconnect_async (free_one->session, NULL, on_disconnected, &n_left);
+          confab_test_wait_until (none_left, &n_left, STEP_TIMEOUT_MS, "the free session to sign out");
+        }
+
+      {
+        Expect expects[] = {
+          { caller->out_log, "ringing;ended;declined(User_Busy);", caller->name },
+        };
+
+        expect_logs (round_name, "all busy", expects, G_N_ELEMENTS (expects));
+      }
+      for (guint i = 0; i < n - 1; i++)
+        {
+          g_assert_cmpstr (sessions[i]->in_log->str, ==, "");
+          g_assert_cmpstr (sessions[i]->answered_log->str, ==, "answered;");
+        }
+
+      parties_free (parties, MAX_SESSIONS + n);
+    }
+}
+
+static void
 setup_accounts (void)
 {
   for (guint i = 0; i < N_ACCOUNTS; i++)
@@ -946,8 +1386,12 @@ main (int    argc,
   g_test_add_func ("/libconfab/call-race/crossed-sign-ins", test_crossed_sign_ins);
   g_test_add_func ("/libconfab/call-race/sign-in-during-invite", test_sign_in_during_invite);
   g_test_add_func ("/libconfab/call-race/two-sessions-of-one-user", test_two_sessions_of_one_user);
+  g_test_add_func ("/libconfab/call-race/declined-elsewhere", test_declined_elsewhere);
+  g_test_add_func ("/libconfab/call-race/busy-elsewhere", test_busy_elsewhere);
+  g_test_add_func ("/libconfab/call-race/all-busy", test_all_busy);
   g_test_add_func ("/libconfab/call-race/cancel-crosses-accept", test_cancel_crosses_accept);
   g_test_add_func ("/libconfab/call-race/resume-after-cut", test_resume_after_cut);
+  g_test_add_func ("/libconfab/call-race/resume-after-cut/media", test_resume_after_cut_media);
 
   status = g_test_run ();
 

@@ -1468,6 +1468,13 @@ test_bad_config (void)
 #define CALL_3 "10000000-0000-4000-8000-000000000003"
 #define CALL_4 "10000000-0000-4000-8000-000000000004"
 #define CALL_5 "10000000-0000-4000-8000-000000000005"
+#define CALL_6 "10000000-0000-4000-8000-000000000006"
+#define CALL_7 "10000000-0000-4000-8000-000000000007"
+#define CALL_8 "10000000-0000-4000-8000-000000000008"
+#define CALL_9 "10000000-0000-4000-8000-000000000009"
+#define CALL_10 "10000000-0000-4000-8000-000000000010"
+#define REPEAT_1 "20000000-0000-4000-8000-000000000001"
+#define REPEAT_2 "20000000-0000-4000-8000-000000000002"
 
 static void
 expect_ok (TestClient *client,
@@ -1611,6 +1618,41 @@ test_calls (void)
     g_assert_cmpstr (json_object_get_string_member (ice, "candidate"), ==, "candidate:1 1 UDP 1 127.0.0.1 5000 typ host");
   }
 
+  /* callSdp and callIce sent again with their uuid (after a reconnection): relayed once */
+  {
+    g_autoptr(JsonObject) sdp = NULL;
+    g_autoptr(JsonObject) ice = NULL;
+    g_autoptr(JsonObject) other_side = NULL;
+    g_autoptr(JsonObject) first = NULL;
+    g_autoptr(JsonObject) second = NULL;
+
+    id = test_client_request (alice, "callSdp", "\"callId\":\"" CALL_1 "\",\"sdpType\":\"offer\",\"sdp\":\"v=0\",\"uuid\":\"" REPEAT_1 "\"");
+    expect_ok (alice, id);
+    sdp = expect_call_event (bob1, "callSdp", CALL_1, "alice", NULL);
+    g_assert_false (json_object_has_member (sdp, "uuid"));
+    id = test_client_request (alice, "callSdp", "\"callId\":\"" CALL_1 "\",\"sdpType\":\"offer\",\"sdp\":\"v=0\",\"uuid\":\"" REPEAT_1 "\"");
+    expect_duplicate (alice, id);
+    id = test_client_request (alice, "callIce", "\"callId\":\"" CALL_1 "\",\"candidate\":\"c\",\"sdpMLineIndex\":0,\"uuid\":\"" REPEAT_2 "\"");
+    expect_ok (alice, id);
+    ice = expect_call_event (bob1, "callIce", CALL_1, "alice", NULL);
+    id = test_client_request (alice, "callIce", "\"callId\":\"" CALL_1 "\",\"candidate\":\"c\",\"sdpMLineIndex\":0,\"uuid\":\"" REPEAT_2 "\"");
+    expect_duplicate (alice, id);
+    test_client_assert_quiet (bob1);
+
+    /* the other party's uuids are its own */
+    id = test_client_request (bob1, "callIce", "\"callId\":\"" CALL_1 "\",\"candidate\":\"c\",\"sdpMLineIndex\":0,\"uuid\":\"" REPEAT_2 "\"");
+    expect_ok (bob1, id);
+    other_side = expect_call_event (alice, "callIce", CALL_1, "bob", NULL);
+
+    /* without a uuid, each is relayed */
+    id = test_client_request (alice, "callIce", "\"callId\":\"" CALL_1 "\",\"candidate\":\"\",\"sdpMLineIndex\":0");
+    expect_ok (alice, id);
+    first = expect_call_event (bob1, "callIce", CALL_1, "alice", NULL);
+    id = test_client_request (alice, "callIce", "\"callId\":\"" CALL_1 "\",\"candidate\":\"\",\"sdpMLineIndex\":0");
+    expect_ok (alice, id);
+    second = expect_call_event (bob1, "callIce", CALL_1, "alice", NULL);
+  }
+
   id = test_client_request (alice, "callHangup", "\"callId\":\"" CALL_1 "\"");
   expect_ok (alice, id);
   json_object_unref (expect_call_event (bob1, "callHangup", CALL_1, "alice", "Hangup_From_Caller"));
@@ -1620,9 +1662,12 @@ test_calls (void)
   expect_ok (alice, id);
   json_object_unref (expect_call_event (bob1, "callInvite", CALL_2, "alice", NULL));
   json_object_unref (expect_call_event (bob2, "callInvite", CALL_2, "alice", NULL));
-  id = test_client_request (bob2, "callDecline", "\"callId\":\"" CALL_2 "\",\"reason\":\"User_Busy\"");
+  id = test_client_request (bob2, "callDecline", "\"callId\":\"" CALL_2 "\"");
   expect_ok (bob2, id);
-  json_object_unref (expect_call_event (alice, "callDecline", CALL_2, "bob", "User_Busy"));
+  json_object_unref (expect_call_event (alice, "callDecline", CALL_2, "bob", "User_Refused_Call"));
+  /* declined for the user: the other session stops ringing */
+  json_object_unref (expect_call_event (bob1, "callCancel", CALL_2, "bob", "Declined_Elsewhere"));
+  test_client_assert_quiet (bob2);
 
   /* cancel */
   id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_3 "\",\"media\":\"audio\"");
@@ -1671,6 +1716,127 @@ test_calls (void)
   test_client_assert_quiet (bob2);
 }
 
+static void
+sign_out (TestClient *client)
+{
+  gint64 id = test_client_request (client, "disconnect", NULL);
+
+  expect_ok (client, id);
+}
+
+/* A user with several sessions: User_Busy only takes one session out of the ringing ones;
+ * the caller hears it when none is left. Sessions that sign in while it rings ring too. */
+static void
+test_calls_busy (void)
+{
+  g_autoptr(ConfabTestServer) server = confab_test_server_new (NULL);
+  g_autoptr(TestClient) alice = test_client_connect (server);
+  g_autoptr(TestClient) bob1 = test_client_connect (server);
+  g_autoptr(TestClient) bob2 = test_client_connect (server);
+  g_autoptr(TestClient) bob3 = NULL;
+  g_autoptr(TestClient) bob4 = NULL;
+  g_autoptr(JsonObject) a = NULL;
+  g_autoptr(JsonObject) b1 = NULL;
+  g_autoptr(JsonObject) b2 = NULL;
+  gint64 id;
+
+  confab_test_server_add_user (server, "bob", "pw-bob");
+  a = test_client_register_guest (alice, server, "alice");
+  b1 = test_client_register_account (bob1, "bob", "pw-bob");
+  b2 = test_client_register_account (bob2, "bob", "pw-bob");
+
+  /* busy at one session: the other still rings and answers */
+  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_6 "\",\"media\":\"audio\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob1, "callInvite", CALL_6, "alice", NULL));
+  json_object_unref (expect_call_event (bob2, "callInvite", CALL_6, "alice", NULL));
+  id = test_client_request (bob1, "callDecline", "\"callId\":\"" CALL_6 "\",\"reason\":\"User_Busy\"");
+  expect_ok (bob1, id);
+  test_client_assert_quiet (alice);
+  {
+    g_autoptr(JsonObject) e = NULL;
+
+    /* its repeat is done already; the call is no longer its */
+    id = test_client_request (bob1, "callDecline", "\"callId\":\"" CALL_6 "\",\"reason\":\"User_Busy\"");
+    expect_duplicate (bob1, id);
+    id = test_client_request (bob1, "callAccept", "\"callId\":\"" CALL_6 "\"");
+    e = test_client_expect_error (bob1, id, "NOT_FOUND");
+  }
+  test_client_assert_quiet (alice);
+  id = test_client_request (bob2, "callRinging", "\"callId\":\"" CALL_6 "\"");
+  expect_ok (bob2, id);
+  json_object_unref (expect_call_event (alice, "callRinging", CALL_6, "bob", NULL));
+  id = test_client_request (bob2, "callAccept", "\"callId\":\"" CALL_6 "\"");
+  expect_ok (bob2, id);
+  json_object_unref (expect_call_event (alice, "callAccept", CALL_6, "bob", NULL));
+  id = test_client_request (alice, "callHangup", "\"callId\":\"" CALL_6 "\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob2, "callHangup", CALL_6, "alice", "Hangup_From_Caller"));
+  /* (it no longer rang: no Answered_Elsewhere) */
+  test_client_assert_quiet (bob1);
+
+  /* busy everywhere: the caller hears User_Busy once, when the last one says so */
+  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_7 "\",\"media\":\"audio\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob1, "callInvite", CALL_7, "alice", NULL));
+  json_object_unref (expect_call_event (bob2, "callInvite", CALL_7, "alice", NULL));
+  id = test_client_request (bob2, "callDecline", "\"callId\":\"" CALL_7 "\",\"reason\":\"User_Busy\"");
+  expect_ok (bob2, id);
+  test_client_assert_quiet (alice);
+  id = test_client_request (bob1, "callDecline", "\"callId\":\"" CALL_7 "\",\"reason\":\"User_Busy\"");
+  expect_ok (bob1, id);
+  json_object_unref (expect_call_event (alice, "callDecline", CALL_7, "bob", "User_Busy"));
+  test_client_assert_quiet (alice);
+  test_client_assert_quiet (bob1);
+  test_client_assert_quiet (bob2);
+
+  /* a session signing in while the call rings rings too; one leaving rings no more */
+  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_8 "\",\"media\":\"video\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob1, "callInvite", CALL_8, "alice", NULL));
+  json_object_unref (expect_call_event (bob2, "callInvite", CALL_8, "alice", NULL));
+  bob3 = test_client_connect (server);
+  json_object_unref (test_client_register_account (bob3, "bob", "pw-bob"));
+  {
+    g_autoptr(JsonObject) late = expect_call_event (bob3, "callInvite", CALL_8, "alice", NULL);
+
+    g_assert_cmpstr (json_object_get_string_member (late, "media"), ==, "video");
+  }
+  id = test_client_request (bob1, "callDecline", "\"callId\":\"" CALL_8 "\",\"reason\":\"User_Busy\"");
+  expect_ok (bob1, id);
+  sign_out (bob3);
+  test_client_assert_quiet (alice);
+  id = test_client_request (bob2, "callDecline", "\"callId\":\"" CALL_8 "\",\"reason\":\"User_Busy\"");
+  expect_ok (bob2, id);
+  json_object_unref (expect_call_event (alice, "callDecline", CALL_8, "bob", "User_Busy"));
+
+  /* the last ringing session leaves after another said it is busy: User_Busy */
+  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_9 "\",\"media\":\"audio\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob1, "callInvite", CALL_9, "alice", NULL));
+  json_object_unref (expect_call_event (bob2, "callInvite", CALL_9, "alice", NULL));
+  id = test_client_request (bob2, "callDecline", "\"callId\":\"" CALL_9 "\",\"reason\":\"User_Busy\"");
+  expect_ok (bob2, id);
+  test_client_assert_quiet (alice);
+  sign_out (bob1);
+  json_object_unref (expect_call_event (alice, "callDecline", CALL_9, "bob", "User_Busy"));
+  test_client_assert_quiet (alice);
+
+  /* every ringing session leaves, none busy: it rings on, at the next one */
+  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_10 "\",\"media\":\"audio\"");
+  expect_ok (alice, id);
+  json_object_unref (expect_call_event (bob2, "callInvite", CALL_10, "alice", NULL));
+  sign_out (bob2);
+  test_client_assert_quiet (alice);
+  bob4 = test_client_connect (server);
+  json_object_unref (test_client_register_account (bob4, "bob", "pw-bob"));
+  json_object_unref (expect_call_event (bob4, "callInvite", CALL_10, "alice", NULL));
+  id = test_client_request (bob4, "callAccept", "\"callId\":\"" CALL_10 "\"");
+  expect_ok (bob4, id);
+  json_object_unref (expect_call_event (alice, "callAccept", CALL_10, "bob", NULL));
+  test_client_assert_quiet (alice);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1693,6 +1859,7 @@ main (int    argc,
   g_test_add_func ("/server/bad-input/far-too-large", test_frame_far_too_large);
   g_test_add_func ("/server/slow-reader", test_slow_reader);
   g_test_add_func ("/server/calls", test_calls);
+  g_test_add_func ("/server/calls/busy", test_calls_busy);
   g_test_add_func ("/server/idle-timeout", test_idle_timeout);
   g_test_add_func ("/server/handshake-timeout", test_handshake_timeout);
   g_test_add_func ("/server/healthz", test_healthz);

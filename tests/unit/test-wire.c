@@ -54,6 +54,8 @@ test_good_requests (void)
     { "{\"type\":\"callHangup\",\"id\":13,\"callId\":\"" UUID "\",\"reason\":\"Hangup_From_Callee\"}", CONFAB_WIRE_CALL_HANGUP, 13 },
     { "{\"type\":\"callSdp\",\"id\":14,\"callId\":\"" UUID "\",\"sdpType\":\"offer\",\"sdp\":\"v=0\\r\\n\"}", CONFAB_WIRE_CALL_SDP, 14 },
     { "{\"type\":\"callIce\",\"id\":15,\"callId\":\"" UUID "\",\"candidate\":\"\",\"sdpMLineIndex\":0,\"sdpMid\":\"video0\"}", CONFAB_WIRE_CALL_ICE, 15 },
+    { "{\"type\":\"callSdp\",\"id\":16,\"callId\":\"" UUID "\",\"sdpType\":\"answer\",\"sdp\":\"v=0\",\"uuid\":\"" UUID "\"}", CONFAB_WIRE_CALL_SDP, 16 },
+    { "{\"type\":\"callIce\",\"id\":17,\"callId\":\"" UUID "\",\"candidate\":\"c\",\"sdpMLineIndex\":1,\"uuid\":\"" UUID "\"}", CONFAB_WIRE_CALL_ICE, 17 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -123,6 +125,8 @@ test_bad_requests (void)
     { "sdp missing", "{\"type\":\"callSdp\",\"id\":14,\"callId\":\"" UUID "\",\"sdpType\":\"offer\"}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "sdp", 14 },
     { "ice mline out of range", "{\"type\":\"callIce\",\"id\":15,\"callId\":\"" UUID "\",\"candidate\":\"c\",\"sdpMLineIndex\":256}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "sdpMLineIndex", 15 },
     { "ice candidate number", "{\"type\":\"callIce\",\"id\":15,\"callId\":\"" UUID "\",\"candidate\":1,\"sdpMLineIndex\":0}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "candidate", 15 },
+    { "sdp bad uuid", "{\"type\":\"callSdp\",\"id\":14,\"callId\":\"" UUID "\",\"sdpType\":\"offer\",\"sdp\":\"v=0\",\"uuid\":\"1\"}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "uuid", 14 },
+    { "ice uuid number", "{\"type\":\"callIce\",\"id\":15,\"callId\":\"" UUID "\",\"candidate\":\"c\",\"sdpMLineIndex\":0,\"uuid\":7}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "uuid", 15 },
     { "raw data number", "{\"type\":\"rawData\",\"id\":7,\"to\":\"bob\",\"uuid\":\"" UUID "\",\"data\":5}", CONFAB_WIRE_ERROR_BAD_PARAMETER, "data", 7 },
   };
 

@@ -522,11 +522,19 @@ on_invitation_cancelled (ConfabWindow                 *self,
                          const char                   *reason,
                          ConfabReceivedCallInvitation *invitation)
 {
+  const char *name = contact_name (confab_received_call_invitation_get_contact (invitation));
   g_autofree char *message = NULL;
 
-  /* Translators: %s is a contact's name */
-  message = g_strdup_printf (_("Missed call from %s"),
-                             contact_name (confab_received_call_invitation_get_contact (invitation)));
+  /* the call was dealt with in another session of this user: not missed */
+  if (g_strcmp0 (reason, "Answered_Elsewhere") == 0)
+    /* Translators: %s is a contact's name */
+    message = g_strdup_printf (_("Call from %s answered on another device"), name);
+  else if (g_strcmp0 (reason, "Declined_Elsewhere") == 0)
+    /* Translators: %s is a contact's name */
+    message = g_strdup_printf (_("Call from %s declined on another device"), name);
+  else
+    /* Translators: %s is a contact's name */
+    message = g_strdup_printf (_("Missed call from %s"), name);
   dismiss_invitation (self);
   confab_window_show_toast (self, message);
 }

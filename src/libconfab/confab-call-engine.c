@@ -65,6 +65,18 @@ on_remote_stream_added (ConfabPeerConnection *pc,
 }
 
 static void
+on_remote_stream_removed (ConfabPeerConnection *pc,
+                          ConfabStream         *stream,
+                          ConfabCallEngine     *self)
+{
+  g_autoptr(ConfabStream) hold = g_object_ref (stream);
+
+  g_signal_handlers_disconnect_by_data (stream, self);
+  g_ptr_array_remove (self->remote_streams, stream);
+  _confab_call_on_media_stream_removed (self->call, stream);
+}
+
+static void
 on_ice_state_changed (ConfabPeerConnection *pc,
                       int                   state,
                       ConfabCallEngine     *self)
@@ -193,6 +205,7 @@ _confab_call_engine_new (ConfabCall  *call,
   g_signal_connect (self->pc, "local-description", G_CALLBACK (on_local_description), self);
   g_signal_connect (self->pc, "local-ice-candidate", G_CALLBACK (on_local_ice_candidate), self);
   g_signal_connect (self->pc, "remote-stream-added", G_CALLBACK (on_remote_stream_added), self);
+  g_signal_connect (self->pc, "remote-stream-removed", G_CALLBACK (on_remote_stream_removed), self);
   g_signal_connect (self->pc, "ice-state-changed", G_CALLBACK (on_ice_state_changed), self);
   g_signal_connect (self->pc, "negotiation-needed", G_CALLBACK (on_negotiation_needed), self);
   g_signal_connect (self->pc, "error", G_CALLBACK (on_pc_error), self);
@@ -245,6 +258,29 @@ _confab_call_engine_add_stream_renegotiate (ConfabCallEngine  *self,
   /* the peer connection renegotiates by itself (or asks us to: negotiation-needed) */
   self->offer_wanted = TRUE;
   return confab_peer_connection_add_stream (self->pc, stream, error);
+}
+
+gboolean
+_confab_call_engine_remove_stream (ConfabCallEngine  *self,
+                                   ConfabStream      *stream,
+                                   GError           **error)
+{
+  /* either side offers the change itself: the peer must learn the new directions */
+  return confab_peer_connection_remove_stream (self->pc, stream, error);
+}
+
+const char *
+_confab_call_engine_get_local_msid (ConfabCallEngine *self,
+                                    ConfabStream     *stream)
+{
+  return confab_peer_connection_get_local_msid (self->pc, stream);
+}
+
+const char *
+_confab_call_engine_get_remote_msid (ConfabCallEngine *self,
+                                     ConfabStream     *stream)
+{
+  return confab_peer_connection_get_remote_msid (self->pc, stream);
 }
 
 gboolean

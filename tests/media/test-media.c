@@ -26,7 +26,9 @@ typedef struct {
   ConfabPeerConnection *pc;
   ConfabStream         *local;
   ConfabStream         *extra;
-  ConfabStream         *remote;
+  ConfabStream         *remote;         /* the first stream received */
+  GPtrArray            *later;          /* streams received after it */
+  guint                 removed;        /* remote-stream-removed */
   guint                 frames;
   guint8                pixel[4];
   guint                 descriptions;
@@ -120,8 +122,10 @@ on_remote_stream_added (ConfabPeerConnection *pc,
                         Side                 *side)
 {
   g_assert_true (confab_stream_get_is_remote (stream));
-  g_assert_null (side->remote);
-  side->remote = g_object_ref (stream);
+  if (side->remote == NULL)
+    side->remote = g_object_ref (stream);
+  else
+    g_ptr_array_add (side->later, g_object_ref (stream));
 
   /* Asked for at once, even if the video comes later (an audio call gaining video). */
   confab_stream_enable_video_frames (stream);
@@ -187,6 +191,7 @@ side_init (Side       *side,
   g_autoptr(GError) error = NULL;
 
   side->local = make_stream (video, audio);
+  side->later = g_ptr_array_new_with_free_func (g_object_unref);
   side->pc = confab_peer_connection_new (&error);
   g_assert_no_error (error);
 
@@ -206,6 +211,9 @@ side_clear (Side *side)
 {
   if (side->remote != NULL)
     g_signal_handlers_disconnect_by_data (side->remote, side);
+  for (guint i = 0; i < side->later->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (side->later, i), side);
+  g_clear_pointer (&side->later, g_ptr_array_unref);
   confab_peer_connection_close (side->pc);
   g_clear_object (&side->pc);
   g_clear_object (&side->remote);
@@ -371,7 +379,8 @@ test_mute_audio (void)
   pair_clear (&pair);
 }
 
-/* An audio-only call gains video: the offerer renegotiates by itself. */
+/* An audio-only call gains video: the offerer renegotiates by itself, and the video
+ * (another local stream, so another msid) arrives as another remote stream. */
 static void
 test_add_video (void)
 {
@@ -388,7 +397,10 @@ test_add_video (void)
   g_assert_no_error (error);
 
   wait_colour (&pair.b, 0, 255, 0);
-  g_assert_true (confab_stream_get_has_video (pair.b.remote));
+  g_assert_false (confab_stream_get_has_video (pair.b.remote));
+  g_assert_cmpuint (pair.b.later->len, ==, 1);
+  g_assert_true (confab_stream_get_has_video (g_ptr_array_index (pair.b.later, 0)));
+  g_assert_false (confab_stream_get_has_audio (g_ptr_array_index (pair.b.later, 0)));
   g_assert_cmpuint (pair.b.descriptions, ==, 2);
   /* The audio goes on in both directions. */
   g_assert_true (wait_for (both_hear, &pair));

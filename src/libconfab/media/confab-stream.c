@@ -2288,6 +2288,46 @@ _confab_stream_has_remote_track (ConfabStream *self,
   return video ? self->video_track != NULL : self->audio_track != NULL;
 }
 
+/* Main context: the peer stopped sending this remote stream's audio or video. Its
+ * outputs are taken down and the track is handed back (transfer full; %NULL if there
+ * was none): the caller keeps its chain until webrtcbin's pad goes. */
+ConfabRemoteTrack *
+_confab_stream_take_remote_track (ConfabStream *self,
+                                  gboolean      video)
+{
+  ConfabRemoteTrack *track;
+
+  g_return_val_if_fail (CONFAB_IS_STREAM (self), NULL);
+
+  if (video)
+    track = g_steal_pointer (&self->video_track);
+  else
+    track = g_steal_pointer (&self->audio_track);
+  if (track == NULL)
+    return NULL;
+
+  if (video)
+    {
+      /* Frames asked for come again with the next video, if any. */
+      if (self->frames != NULL)
+        self->frames_requested = TRUE;
+      remove_video_output (self);
+      self->has_video = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_VIDEO]);
+    }
+  else
+    {
+      remove_audio_output (self);
+      self->has_audio = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_AUDIO]);
+    }
+
+  for (guint i = 0; i < track->elements->len; i++)
+    _confab_media_engine_tag (g_ptr_array_index (track->elements, i), NULL, NULL);
+
+  return track;
+}
+
 /* Main context: @track (transfer full) becomes this remote stream's audio or video. */
 void
 _confab_stream_add_remote_track (ConfabStream      *self,

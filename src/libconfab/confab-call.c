@@ -383,10 +383,14 @@ end_call (ConfabCall *self,
 
   g_clear_pointer (&self->engine, _confab_call_engine_free);
 
-  /* the streams the call made itself stop capturing */
-  if (self->owns_published_streams)
-    for (guint i = 0; i < self->published_streams->len; i++)
-      confab_stream_release (g_ptr_array_index (self->published_streams, i));
+  /* the streams the call made itself stop capturing (a shared screen too) */
+  for (guint i = 0; i < self->published_streams->len; i++)
+    {
+      ConfabStream *stream = g_ptr_array_index (self->published_streams, i);
+
+      if (self->owns_published_streams || g_object_get_qdata (G_OBJECT (stream), made_stream_quark ()) != NULL)
+        confab_stream_release (stream);
+    }
 
   if (session != NULL)
     _confab_session_call_ended (session, self);
@@ -1075,7 +1079,10 @@ confab_call_class_init (ConfabCallClass *klass)
    * @self: the call
    * @stream: the #ConfabStream that ended
    *
-   * Remote media ended.
+   * Remote media ended: the other party stopped sending @stream mid-call
+   * (confab_call_remove_stream() on its side, e.g. the end of a screen share), or the
+   * call ended. @stream is no longer among the received streams, and emits
+   * #ConfabStream::ended.
    */
   signals[SIGNAL_STREAM_REMOVED] =
     g_signal_new ("stream-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -1701,7 +1708,11 @@ on_screen_stream (GObject      *object,
  * @user_data: (closure): data for @callback
  *
  * Adds a screen stream to an ongoing call (renegotiation). Fails with a clear error
- * where the screen cannot be captured (no X11 display or portal).
+ * where the screen cannot be captured (no X11 display or portal). The other party
+ * learns which of its received streams is the screen. Sharing stops with
+ * confab_call_remove_stream() on that published stream, or by itself when the stream
+ * ends (a closed portal session); the call releases the screen stream then, or when
+ * the call ends. The screen can be shared again afterwards.
  */
 void
 confab_call_share_screen_async (ConfabCall          *self,

@@ -47,6 +47,7 @@ typedef struct
   GPtrArray        *alice_received;   /* ConfabStream */
   GPtrArray        *bob_received;
   GPtrArray        *bob_removed;      /* ConfabStream, from stream-removed */
+  GPtrArray        *alice_removed;
   guint             bob_updates;
   ConfabCallStats   alice_stats;
   ConfabCallStats   bob_stats;
@@ -310,6 +311,7 @@ fixture_setup (Fixture       *fixture,
   fixture->alice_received = g_ptr_array_new_with_free_func (g_object_unref);
   fixture->bob_received = g_ptr_array_new_with_free_func (g_object_unref);
   fixture->bob_removed = g_ptr_array_new_with_free_func (g_object_unref);
+  fixture->alice_removed = g_ptr_array_new_with_free_func (g_object_unref);
   g_signal_connect (fixture->bob, "incoming-call", G_CALLBACK (on_incoming_call), fixture);
 }
 
@@ -324,6 +326,8 @@ fixture_teardown (Fixture       *fixture,
   if (fixture->bob_call != NULL)
     g_signal_handlers_disconnect_by_data (fixture->bob_call, fixture->bob_removed);
   if (fixture->alice_call != NULL)
+    g_signal_handlers_disconnect_by_data (fixture->alice_call, fixture->alice_removed);
+  if (fixture->alice_call != NULL)
     g_signal_handlers_disconnect_by_data (fixture->alice_call, fixture);
   if (fixture->bob_call != NULL)
     g_signal_handlers_disconnect_by_data (fixture->bob_call, fixture);
@@ -336,6 +340,7 @@ fixture_teardown (Fixture       *fixture,
   g_ptr_array_unref (fixture->alice_received);
   g_ptr_array_unref (fixture->bob_received);
   g_ptr_array_unref (fixture->bob_removed);
+  g_ptr_array_unref (fixture->alice_removed);
   g_clear_pointer (&fixture->server, confab_test_server_free);
   g_free (fixture->guest_uri);
 }
@@ -354,6 +359,7 @@ connect_call (Fixture         *fixture,
                                              alice_stream, media, &error);
   g_assert_no_error (error);
   g_signal_connect (fixture->alice_call, "stream-added", G_CALLBACK (on_stream_added), fixture->alice_received);
+  g_signal_connect (fixture->alice_call, "stream-removed", G_CALLBACK (on_stream_removed), fixture->alice_removed);
   g_signal_connect (fixture->alice_call, "stats-update", G_CALLBACK (on_stats_update), fixture);
 
   WAIT_UNTIL (fixture->invitation != NULL);
@@ -788,6 +794,56 @@ test_stop_screen_share (Fixture       *fixture,
   confab_stream_release (blue);
 }
 
+/* The callee shares its screen and stops (it offers both changes itself): the caller
+ * gets the flagged stream, then stream-removed, and the callee's camera goes on. */
+static void
+test_callee_stop_screen_share (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
+  g_autoptr(ConfabStream) blue = make_stream (fixture->bob, TRUE, BLUE);
+  g_autoptr(ConfabStream) local_screen = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabStream *camera, *screen;
+  Frames *at_camera;
+  guint before;
+
+  g_setenv ("CONFAB_SCREENSRC", "videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff", TRUE);
+  connect_call (fixture, red, blue, CONFAB_CALL_MEDIA_VIDEO);
+  camera = g_ptr_array_index (fixture->alice_received, 0);
+  at_camera = frames_attach (camera);
+  wait_colour (at_camera, BLUE);
+
+  confab_call_share_screen_async (fixture->bob_call, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_share_screen_finish (fixture->bob_call, result, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (fixture->alice_received->len >= 2 &&
+              confab_stream_get_is_screensharing (g_ptr_array_index (fixture->alice_received, 1)));
+  screen = g_ptr_array_index (fixture->alice_received, 1);
+  g_assert_false (confab_stream_get_is_screensharing (camera));
+
+  local_screen = published_screen (fixture->bob_call);
+  g_assert_nonnull (local_screen);
+  g_assert_true (confab_call_remove_stream (fixture->bob_call, local_screen, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (fixture->alice_removed->len == 1);
+  g_assert_true (g_ptr_array_index (fixture->alice_removed, 0) == screen);
+  g_assert_true (confab_stream_get_released (screen));
+
+  before = frames_count (at_camera);
+  WAIT_UNTIL (frames_count (at_camera) > before + 10);
+  wait_colour (at_camera, BLUE);
+  g_assert_cmpint (confab_call_get_status (fixture->alice_call), ==, CONFAB_CALL_STATUS_ONGOING);
+
+  frames_free (camera, at_camera);
+  hang_up_and_check (fixture, fixture->bob_call);
+  g_unsetenv ("CONFAB_SCREENSRC");
+  confab_stream_release (red);
+  confab_stream_release (blue);
+}
+
 /* Mid-call, alice adds a stream with both audio and video to an audio call: the call
  * renegotiates and bob gets one new stream with both, decodes its colour and hears it. */
 static void
@@ -1180,6 +1236,8 @@ main (int    argc,
   g_test_add ("/libconfab/call-media/screen-msid", Fixture, NULL, fixture_setup, test_screen_msid, fixture_teardown);
   g_test_add ("/libconfab/call-media/stop-screen-share", Fixture, NULL, fixture_setup, test_stop_screen_share,
               fixture_teardown);
+  g_test_add ("/libconfab/call-media/callee-stop-screen-share", Fixture, NULL, fixture_setup,
+              test_callee_stop_screen_share, fixture_teardown);
   g_test_add ("/libconfab/call-media/add-audio-video", Fixture, NULL, fixture_setup, test_add_audio_video,
               fixture_teardown);
   g_test_add ("/libconfab/call-media/ice-restart", Fixture, NULL, fixture_setup, test_ice_restart, fixture_teardown);

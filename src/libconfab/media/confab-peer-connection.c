@@ -860,6 +860,41 @@ track_added_main (GObject  *object,
     }
 }
 
+/* Streaming thread: a transceiver webrtcbin made for a track the peer offered has no
+ * sink pad to take its caps from; once the peer stops sending there (no caps on the
+ * src pad's peer), webrtcbin cannot describe it in our next offer ("Could not reuse
+ * transceiver"). Pin what was negotiated as its codec preferences. */
+static void
+pin_received_codec (GstWebRTCRTPTransceiver *transceiver,
+                    GstPad                  *pad)
+{
+  g_autoptr(GstCaps) current = gst_pad_get_current_caps (pad);
+  g_autoptr(GstCaps) preferences = NULL;
+  g_autoptr(GstCaps) existing = NULL;
+  GstWebRTCRTPTransceiverDirection direction = GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_NONE;
+  const GstStructure *structure;
+  GstStructure *pinned;
+  static const char *fields[] = { "media", "encoding-name", "clock-rate", "payload", "encoding-params" };
+
+  g_object_get (transceiver, "direction", &direction, "codec-preferences", &existing, NULL);
+  if (direction != GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY || existing != NULL ||
+      current == NULL || gst_caps_get_size (current) == 0)
+    return;
+
+  structure = gst_caps_get_structure (current, 0);
+  pinned = gst_structure_new_empty ("application/x-rtp");
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      const GValue *value = gst_structure_get_value (structure, fields[i]);
+
+      if (value != NULL)
+        gst_structure_set_value (pinned, fields[i], value);
+    }
+
+  preferences = gst_caps_new_full (pinned, NULL);
+  g_object_set (transceiver, "codec-preferences", preferences, NULL);
+}
+
 static void
 on_pad_added (GstElement *webrtc,
               GstPad     *pad,
@@ -880,7 +915,10 @@ on_pad_added (GstElement *webrtc,
     g_object_get (pad, "msid", &track_data->msid, NULL);
   g_object_get (pad, "transceiver", &transceiver, NULL);
   if (transceiver != NULL)
-    g_object_get (transceiver, "mlineindex", &track_data->mline, NULL);
+    {
+      g_object_get (transceiver, "mlineindex", &track_data->mline, NULL);
+      pin_received_codec (transceiver, pad);
+    }
   track_data->track = _confab_remote_track_new (engine, pad);
   _confab_weak_handle_invoke (handle, track_added_main, track_data, track_data_free);
 }
@@ -1529,8 +1567,10 @@ confab_peer_connection_class_init (ConfabPeerConnectionClass *klass)
    * @self: the connection
    * @stream: the new remote #ConfabStream
    *
-   * The peer's media started arriving. Later tracks of the same kind-less stream
-   * (video added by renegotiation) show up as #ConfabStream:has-video changing.
+   * The peer's media started arriving. Its tracks are grouped by the msid the peer
+   * gives them (from a peer that gives none, its audio and video make one stream):
+   * a later track of the same stream shows up as #ConfabStream:has-video or
+   * #ConfabStream:has-audio changing.
    */
   signals[SIGNAL_REMOTE_STREAM_ADDED] =
     g_signal_new ("remote-stream-added",

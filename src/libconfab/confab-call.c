@@ -1546,6 +1546,9 @@ confab_call_add_stream_async (ConfabCall          *self,
     }
 
   publish (self, stream);
+  /* a screen the application captured itself: the other side learns which it is */
+  if (confab_stream_get_is_screensharing (stream))
+    tell_media_state (self);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -229,8 +229,17 @@ on_published_stream_ended (ConfabStream *stream,
   if (self->status == CONFAB_CALL_STATUS_ENDED || !g_ptr_array_find (self->published_streams, stream, NULL))
     return;
 
+  /* One that shares its media lines with what the other party sends (the streams a
+   * call starts with) cannot be taken off them: it stays published, sending nothing,
+   * and can still be replaced (confab_call_replace_published_stream_async()). */
   if (!unpublish (self, stream, &error))
-    emit_error (self, error);
+    {
+      if (g_error_matches (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED))
+        g_debug ("Call %s: stream %s ended but stays published: %s", self->id,
+                 confab_stream_get_id (stream), error->message);
+      else
+        emit_error (self, error);
+    }
 }
 
 const char *
@@ -1583,9 +1592,18 @@ confab_call_add_stream_finish (ConfabCall    *self,
  * (confab_stream_release()) is removed from the call the same way, by itself.
  * Sharing the screen again afterwards adds a new stream.
  *
+ * Only a stream on media lines of its own can be stopped: one added mid-call, or a
+ * screen share. The streams a call starts with share their media lines with what
+ * the other party sends (audio with audio, video with video), which webrtcbin cannot
+ * make receive-only: mute them instead (confab_call_set_audio_enabled(),
+ * confab_call_set_video_enabled()) or replace them
+ * (confab_call_replace_published_stream_async()).
+ *
  * Returns: %TRUE if @stream is no longer sent; %FALSE, changing nothing, with
- *   %CONFAB_ERROR_BAD_PARAMETER if this call does not publish @stream, or
- *   %CONFAB_ERROR_WRONG_STATE if the call is not ongoing
+ *   %CONFAB_ERROR_BAD_PARAMETER if this call does not publish @stream,
+ *   %CONFAB_ERROR_WRONG_STATE if the call is not ongoing, or
+ *   %CONFAB_MEDIA_ERROR_NOT_SUPPORTED if the other party sends on the stream's media
+ *   lines too
  */
 gboolean
 confab_call_remove_stream (ConfabCall    *self,

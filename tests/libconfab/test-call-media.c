@@ -725,6 +725,16 @@ test_stop_screen_share (Fixture       *fixture,
   at_camera = frames_attach (camera);
   wait_colour (at_camera, RED);
 
+  /* the camera shares its media lines with bob's: it cannot be stopped, nothing changes */
+  g_assert_false (confab_call_remove_stream (fixture->alice_call, red, &error));
+  g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  {
+    g_autoptr(GPtrArray) published = confab_call_get_published_streams (fixture->alice_call);
+
+    g_assert_cmpuint (published->len, ==, 1);
+  }
+
   /* share, then stop */
   share_screen (fixture, 2);
   screen = g_ptr_array_index (fixture->bob_received, 1);

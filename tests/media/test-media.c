@@ -520,6 +520,34 @@ test_remove_stream (void)
   confab_stream_release (blue);
 }
 
+/* The stream on the m-lines both sides send on (the call's first audio and video)
+ * cannot be stopped (webrtcbin 1.22 cannot make them recvonly): a clear error, and
+ * both directions go on. */
+static void
+test_remove_sendrecv_stream (void)
+{
+  g_autoptr(GError) error = NULL;
+  Pair pair;
+
+  pair_start (&pair, RED, BLUE);
+  wait_colour (&pair.a, 0, 0, 255);
+  wait_colour (&pair.b, 255, 0, 0);
+
+  g_assert_false (confab_peer_connection_remove_stream (pair.a.pc, pair.a.local, &error));
+  g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  g_assert_nonnull (confab_peer_connection_get_local_msid (pair.a.pc, pair.a.local));
+
+  wait_colour (&pair.a, 0, 0, 255);
+  wait_colour (&pair.b, 255, 0, 0);
+  g_assert_true (wait_for (both_hear, &pair));
+  g_assert_cmpuint (pair.b.removed, ==, 0);
+  g_assert_no_error (pair.a.error);
+  g_assert_no_error (pair.b.error);
+
+  pair_clear (&pair);
+}
+
 typedef struct {
   Pair  *pair;
   guint  a_before;
@@ -1119,6 +1147,7 @@ main (int   argc,
   g_test_add_func ("/media/mute-audio", test_mute_audio);
   g_test_add_func ("/media/add-video", test_add_video);
   g_test_add_func ("/media/remove-stream", test_remove_stream);
+  g_test_add_func ("/media/remove-sendrecv-stream", test_remove_sendrecv_stream);
   g_test_add_func ("/media/ice-restart", test_ice_restart);
   g_test_add_func ("/media/stats", test_stats);
   g_test_add_func ("/media/recording", test_recording);

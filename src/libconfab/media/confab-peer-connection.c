@@ -860,28 +860,25 @@ track_added_main (GObject  *object,
     }
 }
 
-/* Streaming thread: a transceiver webrtcbin made for a track the peer offered has no
- * sink pad to take its caps from; once the peer stops sending there (no caps on the
- * src pad's peer), webrtcbin cannot describe it in our next offer ("Could not reuse
- * transceiver"). Pin what was negotiated as its codec preferences. */
+/* webrtcbin describes a transceiver in an offer from its codec preferences, else from
+ * the caps of its pad: the sink pad's, or the src pad's for a recvonly one, whose peer
+ * (our depayloader) answers only a template once the peer stops sending there ("Could
+ * not reuse transceiver"). Pins what @caps (negotiated) say as its preferences. */
 static void
-pin_received_codec (GstWebRTCRTPTransceiver *transceiver,
-                    GstPad                  *pad)
+pin_codec (GstWebRTCRTPTransceiver *transceiver,
+           GstCaps                 *caps)
 {
-  g_autoptr(GstCaps) current = gst_pad_get_current_caps (pad);
   g_autoptr(GstCaps) preferences = NULL;
   g_autoptr(GstCaps) existing = NULL;
-  GstWebRTCRTPTransceiverDirection direction = GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_NONE;
   const GstStructure *structure;
   GstStructure *pinned;
   static const char *fields[] = { "media", "encoding-name", "clock-rate", "payload", "encoding-params" };
 
-  g_object_get (transceiver, "direction", &direction, "codec-preferences", &existing, NULL);
-  if (direction != GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY || existing != NULL ||
-      current == NULL || gst_caps_get_size (current) == 0)
+  g_object_get (transceiver, "codec-preferences", &existing, NULL);
+  if (existing != NULL || caps == NULL || gst_caps_get_size (caps) == 0)
     return;
 
-  structure = gst_caps_get_structure (current, 0);
+  structure = gst_caps_get_structure (caps, 0);
   pinned = gst_structure_new_empty ("application/x-rtp");
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     {
@@ -893,6 +890,20 @@ pin_received_codec (GstWebRTCRTPTransceiver *transceiver,
 
   preferences = gst_caps_new_full (pinned, NULL);
   g_object_set (transceiver, "codec-preferences", preferences, NULL);
+}
+
+/* Streaming thread: a transceiver webrtcbin made for a track the peer offered has no
+ * sink pad to take its caps from. */
+static void
+pin_received_codec (GstWebRTCRTPTransceiver *transceiver,
+                    GstPad                  *pad)
+{
+  g_autoptr(GstCaps) current = gst_pad_get_current_caps (pad);
+  GstWebRTCRTPTransceiverDirection direction = GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_NONE;
+
+  g_object_get (transceiver, "direction", &direction, NULL);
+  if (direction == GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY)
+    pin_codec (transceiver, current);
 }
 
 static void
@@ -1434,25 +1445,40 @@ remove_sender (ConfabPeerConnection *self,
   g_ptr_array_set_size (sender->elements, 0);
 }
 
-/* What a transceiver does once this side no longer sends on it: it still receives if
- * the peer sends there. */
+/* Whether the peer sends on the m-line of @webrtc_pad's transceiver (as its last
+ * description said). */
+static gboolean
+peer_sends_on (ConfabPeerConnection *self,
+               GstPad               *webrtc_pad)
+{
+  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
+  guint mline = G_MAXUINT;
+
+  g_object_get (webrtc_pad, "transceiver", &transceiver, NULL);
+  if (transceiver != NULL)
+    g_object_get (transceiver, "mlineindex", &mline, NULL);
+
+  return mline < self->remote_sending->len && g_array_index (self->remote_sending, gboolean, mline);
+}
+
+/* This side no longer sends on the transceiver of @webrtc_pad, nor will again:
+ * webrtcbin 1.22 allows no direction change but to inactive (and none back). */
 static void
 stop_sending_on (GstPad *webrtc_pad)
 {
   g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
-  GstWebRTCRTPTransceiverDirection current = GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_NONE;
-  GstWebRTCRTPTransceiverDirection direction;
+  g_autoptr(GstCaps) caps = NULL;
 
   g_object_get (webrtc_pad, "transceiver", &transceiver, NULL);
   if (transceiver == NULL)
     return;
 
-  g_object_get (transceiver, "current-direction", &current, NULL);
-  direction = current == GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV ||
-              current == GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY
-    ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY
-    : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE;
-  g_object_set (transceiver, "direction", direction, NULL);
+  /* described in later offers from these, as sent */
+  caps = gst_pad_get_current_caps (webrtc_pad);
+  if (caps == NULL)
+    caps = gst_pad_peer_query_caps (webrtc_pad, NULL);
+  pin_codec (transceiver, caps);
+  g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, NULL);
 }
 
 static void
@@ -1921,11 +1947,14 @@ confab_peer_connection_add_stream (ConfabPeerConnection  *self,
  * @error: return location for a #GError
  *
  * Stops sending @stream on this connection, and tells the peer: its transceivers
- * turn recvonly (where the peer sends too) or inactive, and once negotiated (this side
- * offers) the peer removes the tracks it received from them. The m-lines stay, unused.
+ * turn inactive, and once negotiated (this side offers) the peer removes the tracks
+ * it received from them. The m-lines stay, unused for good (webrtcbin 1.22 removes
+ * none and turns none back on): sending again takes new ones.
  *
  * Returns: %TRUE, or %FALSE with %CONFAB_MEDIA_ERROR_BAD_PARAMETER (@stream is not
- *   sent here) or %CONFAB_MEDIA_ERROR_WRONG_STATE (closed); nothing changes then
+ *   sent here), %CONFAB_MEDIA_ERROR_NOT_SUPPORTED (the peer sends on the same
+ *   m-lines: they would have to turn recvonly, which webrtcbin 1.22 cannot do) or
+ *   %CONFAB_MEDIA_ERROR_WRONG_STATE (closed); nothing changes then
  */
 gboolean
 confab_peer_connection_remove_stream (ConfabPeerConnection  *self,
@@ -1954,6 +1983,21 @@ confab_peer_connection_remove_stream (ConfabPeerConnection  *self,
       g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
                            "The stream is not sent on this connection");
       return FALSE;
+    }
+
+  /* An m-line the peer sends on too (the call's first streams share theirs) would
+   * have to turn recvonly, which webrtcbin 1.22 refuses. */
+  for (guint i = 0; i < sender->elements->len; i++)
+    {
+      GstPad *webrtc_pad = g_object_get_data (g_ptr_array_index (sender->elements, i), "confab-webrtc-pad");
+
+      if (webrtc_pad != NULL && peer_sends_on (self, webrtc_pad))
+        {
+          g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED,
+                               "The peer sends on this stream's media lines too, and they cannot "
+                               "be made receive-only: mute the stream instead");
+          return FALSE;
+        }
     }
 
   for (guint i = 0; i < sender->elements->len; i++)

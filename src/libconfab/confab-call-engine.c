@@ -23,7 +23,6 @@ struct _ConfabCallEngine
   GPtrArray            *remote_streams;
   GCancellable         *cancellable;
   gboolean              stopped;
-  gboolean              offer_wanted;   /* the application added a stream mid-call */
 };
 
 static void
@@ -108,20 +107,11 @@ static void
 on_negotiation_needed (ConfabPeerConnection *pc,
                        ConfabCallEngine     *self)
 {
-  g_autoptr(GError) error = NULL;
-
-  /* The callee added a stream mid-call: either party may offer again (PROTOCOL.md §7).
-   * Tracks the callee answered with but the caller did not offer (video answering an
-   * audio offer) are not negotiated: the callee's webrtcbin cannot offer them then. */
-  if (!self->offer_wanted)
-    {
-      g_debug ("Not offering what the caller did not ask for");
-      return;
-    }
-
-  self->offer_wanted = FALSE;
-  if (!confab_peer_connection_create_offer (pc, FALSE, &error))
-    _confab_call_on_media_error (self->call, error);
+  /* A stream added or removed here mid-call makes the peer connection offer by
+   * itself (either party may offer again, PROTOCOL.md §7). Tracks the callee answered
+   * with but the caller did not offer (video answering an audio offer) are not
+   * negotiated: the callee's webrtcbin cannot offer them then. */
+  g_debug ("Not offering what the caller did not ask for");
 }
 
 static void
@@ -255,8 +245,7 @@ _confab_call_engine_add_stream_renegotiate (ConfabCallEngine  *self,
                                             ConfabStream      *stream,
                                             GError           **error)
 {
-  /* the peer connection renegotiates by itself (or asks us to: negotiation-needed) */
-  self->offer_wanted = TRUE;
+  /* the peer connection offers by itself, on either side */
   return confab_peer_connection_add_stream (self->pc, stream, error);
 }
 

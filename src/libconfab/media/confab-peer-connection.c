@@ -21,9 +21,12 @@
  * set_remote_description() and add_ice_candidate(), for the call layer to relay.
  *
  * Negotiation is caller-offers: the side that calls create_offer() first is the
- * offerer and offers again by itself whenever webrtcbin says negotiation is needed
- * (a stream added: renegotiation). The answering side never offers by itself; it
- * emits ::negotiation-needed for the call layer to decide.
+ * offerer, and the other side answers. Once the first negotiation has started, a
+ * stream added or removed on either side makes that side offer at once (either party
+ * may renegotiate, PROTOCOL.md §7): webrtcbin's own "negotiation needed" is not
+ * relied on for that, as it stays silent while its flag is still up from an earlier
+ * change, and comes late otherwise (a second, empty round). On the answerer it is
+ * passed on as ::negotiation-needed, for information.
  *
  * webrtcbin calls back on its own threads: every callback goes through a weak handle
  * to the main context before it touches this object or emits a signal.
@@ -294,9 +297,28 @@ drop_until_negotiated (GstPad          *pad,
 
 static void request_key_frames (ConfabPeerConnection *self);
 
+/* Whether the transceiver behind @webrtc_pad was negotiated to send. */
+static gboolean
+negotiated_to_send (GstPad *webrtc_pad)
+{
+  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
+  GstWebRTCRTPTransceiverDirection current = GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_NONE;
+
+  if (webrtc_pad == NULL)
+    return TRUE;
+
+  g_object_get (webrtc_pad, "transceiver", &transceiver, NULL);
+  if (transceiver != NULL)
+    g_object_get (transceiver, "current-direction", &current, NULL);
+
+  return current == GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY ||
+         current == GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV;
+}
+
 /* webrtcbin answers "not linked" for a track that is not negotiated yet, which would
- * stop the shared encoder: a new track's buffers are dropped until its negotiation
- * is over, then it starts with a key frame. */
+ * stop the shared encoder (and error out the sender's queue): a new track's buffers
+ * are dropped until a negotiation included it, then it starts with a key frame. A
+ * track added while another negotiation was under way waits for the next one. */
 static void
 release_held_senders (ConfabPeerConnection *self)
 {
@@ -306,17 +328,21 @@ release_held_senders (ConfabPeerConnection *self)
     {
       Sender *sender = g_ptr_array_index (self->senders, i);
 
-      for (guint j = 0; j < sender->held_pads->len; j++)
+      for (guint j = sender->held_pads->len; j > 0; j--)
         {
-          GstPad *pad = g_ptr_array_index (sender->held_pads, j);
+          GstPad *pad = g_ptr_array_index (sender->held_pads, j - 1);
           gulong id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (pad), "confab-hold"));
+
+          if (!negotiated_to_send (g_object_get_data (G_OBJECT (pad), "confab-webrtc-pad")))
+            continue;
 
           if (id != 0)
             gst_pad_remove_probe (pad, id);
           g_object_set_data (G_OBJECT (pad), "confab-hold", NULL);
+          g_object_set_data (G_OBJECT (pad), "confab-webrtc-pad", NULL);
+          g_ptr_array_remove_index (sender->held_pads, j - 1);
           released = TRUE;
         }
-      g_ptr_array_set_size (sender->held_pads, 0);
     }
 
   if (released)
@@ -659,7 +685,9 @@ negotiation_needed_main (GObject  *object,
   switch (self->role)
     {
     case ROLE_OFFERER:
-      do_create_offer (self, FALSE);
+      /* what we change (streams added or removed) is offered at once already;
+       * another offer now would only repeat it */
+      g_debug ("webrtcbin says negotiation is needed; nothing left to offer");
       break;
 
     case ROLE_ANSWERER:
@@ -1390,6 +1418,8 @@ link_sender_track (ConfabPeerConnection  *self,
                                    drop_until_negotiated, NULL, NULL);
 
     g_object_set_data (G_OBJECT (queue_src), "confab-hold", GSIZE_TO_POINTER (id));
+    /* borrowed: the capsfilter holds it as long as the sender lives */
+    g_object_set_data (G_OBJECT (queue_src), "confab-webrtc-pad", webrtc_sink);
     g_ptr_array_add (sender->held_pads, g_steal_pointer (&queue_src));
   }
 
@@ -1642,8 +1672,9 @@ confab_peer_connection_class_init (ConfabPeerConnectionClass *klass)
    * ConfabPeerConnection::negotiation-needed:
    * @self: the connection
    *
-   * On the answering side: a change (a stream added here) needs a new offer. The call
-   * layer may call confab_peer_connection_create_offer() once the peer agrees.
+   * On the answering side, webrtcbin says a new offer is needed. Streams added or
+   * removed here already made one; what remains (tracks answered with that the offer
+   * did not ask for) cannot be offered by this side.
    */
   signals[SIGNAL_NEGOTIATION_NEEDED] =
     g_signal_new ("negotiation-needed",
@@ -1868,7 +1899,8 @@ bad:
  * @error: return location for a #GError
  *
  * Sends @stream's audio and video (already encoded, shared with any other connection
- * sending it) to the peer. During a call this renegotiates.
+ * sending it) to the peer, under an msid of their own. Once negotiation has started
+ * (create_offer() or a remote offer), this side offers at once: renegotiation.
  *
  * Returns: %TRUE, or %FALSE with an error (a remote or released stream, one already
  *   sent, a closed connection)
@@ -1937,6 +1969,10 @@ confab_peer_connection_add_stream (ConfabPeerConnection  *self,
     }
 
   g_ptr_array_add (self->senders, sender);
+
+  if (self->role != ROLE_UNDECIDED)
+    do_create_offer (self, FALSE);
+
   return TRUE;
 }
 

@@ -756,6 +756,18 @@ make_audio_source (const Options  *options,
   return _confab_media_device_create_element (CONFAB_MEDIA_DEVICE_KIND_MICROPHONE, options->audio_device, error);
 }
 
+/* A sink joining the running pipeline must not preroll: its ASYNC_START would make
+ * the whole pipeline lose its state, and the state change that ends it, run from a
+ * streaming thread, would start elements other streams are still linking. */
+static void
+join_without_preroll (GstElement *sink)
+{
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "async") != NULL)
+    g_object_set (sink, "async", FALSE, NULL);
+  else if (GST_IS_BIN (sink))
+    g_object_set (sink, "async-handling", TRUE, NULL);
+}
+
 /* The output that hangs on a raw video tee (local preview or remote picture). */
 static void
 set_video_output (ConfabStream *self,
@@ -778,6 +790,7 @@ set_video_output (ConfabStream *self,
       return;
     }
 
+  join_without_preroll (sink);
   self->video_output = g_ptr_array_new_with_free_func (gst_object_unref);
   if (!add_element (self, self->video_output, make_leaky_queue (1, 0), NULL) ||
       !add_element (self, self->video_output, _confab_media_make_element ("videoconvert", NULL), NULL) ||
@@ -875,6 +888,7 @@ set_audio_output (ConfabStream *self)
       return;
     }
 
+  join_without_preroll (sink);
   self->audio_output = g_ptr_array_new_with_free_func (gst_object_unref);
   self->output_volume = _confab_media_make_element ("volume", "mute", !self->audio_enabled, NULL);
   if (!add_element (self, self->audio_output, _confab_media_make_element ("queue", NULL), NULL) ||

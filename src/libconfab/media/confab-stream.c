@@ -1598,7 +1598,9 @@ confab_stream_get_released (ConfabStream *self)
  * %NULL stops showing it. Frames are converted to whatever @sink's caps ask for (e.g.
  * `video/x-raw,format=RGBA`), and a frame the sink is too slow for is dropped. For a
  * local stream this is the self-view. On a remote stream whose video has not arrived
- * yet, @sink is used once it does.
+ * yet, @sink is used once it does. @sink joins a running pipeline, so it does not
+ * preroll: its `async` property is turned off (a bin handles its state changes
+ * itself).
  */
 void
 confab_stream_set_video_sink (ConfabStream *self,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-call-media.c: real calls with real media between two ConfabSessions through the
  * real confab-server: each side sends its own solid colour and decodes the other's,
- * audio flows both ways (stats), muting is seen and told, renegotiation adds video,
- * an ICE restart keeps the call, recording makes a playable file, a stranger cannot
+ * audio flows both ways (stats), muting is seen and told, renegotiation adds video or
+ * an audio+video stream, the screen share is told by msid and can be stopped (or
+ * released) and shared again while the camera flows, an ICE restart keeps the call, recording makes a playable file, a stranger cannot
  * signal into the call, a hang-up from either side ends both. */
 
 #define G_LOG_DOMAIN "test-call-media"

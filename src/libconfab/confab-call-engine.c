@@ -23,7 +23,6 @@ struct _ConfabCallEngine
   GPtrArray            *remote_streams;
   GCancellable         *cancellable;
   gboolean              stopped;
-  gboolean              offer_wanted;   /* the application added a stream mid-call */
 };
 
 static void
@@ -65,6 +64,18 @@ on_remote_stream_added (ConfabPeerConnection *pc,
 }
 
 static void
+on_remote_stream_removed (ConfabPeerConnection *pc,
+                          ConfabStream         *stream,
+                          ConfabCallEngine     *self)
+{
+  g_autoptr(ConfabStream) hold = g_object_ref (stream);
+
+  g_signal_handlers_disconnect_by_data (stream, self);
+  g_ptr_array_remove (self->remote_streams, stream);
+  _confab_call_on_media_stream_removed (self->call, stream);
+}
+
+static void
 on_ice_state_changed (ConfabPeerConnection *pc,
                       int                   state,
                       ConfabCallEngine     *self)
@@ -96,20 +107,11 @@ static void
 on_negotiation_needed (ConfabPeerConnection *pc,
                        ConfabCallEngine     *self)
 {
-  g_autoptr(GError) error = NULL;
-
-  /* The callee added a stream mid-call: either party may offer again (PROTOCOL.md §7).
-   * Tracks the callee answered with but the caller did not offer (video answering an
-   * audio offer) are not negotiated: the callee's webrtcbin cannot offer them then. */
-  if (!self->offer_wanted)
-    {
-      g_debug ("Not offering what the caller did not ask for");
-      return;
-    }
-
-  self->offer_wanted = FALSE;
-  if (!confab_peer_connection_create_offer (pc, FALSE, &error))
-    _confab_call_on_media_error (self->call, error);
+  /* A stream added or removed here mid-call makes the peer connection offer by
+   * itself (either party may offer again, PROTOCOL.md §7). Tracks the callee answered
+   * with but the caller did not offer (video answering an audio offer) are not
+   * negotiated: the callee's webrtcbin cannot offer them then. */
+  g_debug ("Not offering what the caller did not ask for");
 }
 
 static void
@@ -193,6 +195,7 @@ _confab_call_engine_new (ConfabCall  *call,
   g_signal_connect (self->pc, "local-description", G_CALLBACK (on_local_description), self);
   g_signal_connect (self->pc, "local-ice-candidate", G_CALLBACK (on_local_ice_candidate), self);
   g_signal_connect (self->pc, "remote-stream-added", G_CALLBACK (on_remote_stream_added), self);
+  g_signal_connect (self->pc, "remote-stream-removed", G_CALLBACK (on_remote_stream_removed), self);
   g_signal_connect (self->pc, "ice-state-changed", G_CALLBACK (on_ice_state_changed), self);
   g_signal_connect (self->pc, "negotiation-needed", G_CALLBACK (on_negotiation_needed), self);
   g_signal_connect (self->pc, "error", G_CALLBACK (on_pc_error), self);
@@ -242,9 +245,31 @@ _confab_call_engine_add_stream_renegotiate (ConfabCallEngine  *self,
                                             ConfabStream      *stream,
                                             GError           **error)
 {
-  /* the peer connection renegotiates by itself (or asks us to: negotiation-needed) */
-  self->offer_wanted = TRUE;
+  /* the peer connection offers by itself, on either side */
   return confab_peer_connection_add_stream (self->pc, stream, error);
+}
+
+gboolean
+_confab_call_engine_remove_stream (ConfabCallEngine  *self,
+                                   ConfabStream      *stream,
+                                   GError           **error)
+{
+  /* either side offers the change itself: the peer must learn the new directions */
+  return confab_peer_connection_remove_stream (self->pc, stream, error);
+}
+
+const char *
+_confab_call_engine_get_local_msid (ConfabCallEngine *self,
+                                    ConfabStream     *stream)
+{
+  return confab_peer_connection_get_local_msid (self->pc, stream);
+}
+
+const char *
+_confab_call_engine_get_remote_msid (ConfabCallEngine *self,
+                                     ConfabStream     *stream)
+{
+  return confab_peer_connection_get_remote_msid (self->pc, stream);
 }
 
 gboolean

@@ -50,6 +50,13 @@ void              _confab_call_engine_add_stream       (ConfabCallEngine      *s
 gboolean          _confab_call_engine_add_stream_renegotiate (ConfabCallEngine *self,
                                                         ConfabStream          *stream,
                                                         GError               **error);
+gboolean          _confab_call_engine_remove_stream    (ConfabCallEngine      *self,
+                                                        ConfabStream          *stream,
+                                                        GError               **error);
+const char       *_confab_call_engine_get_local_msid   (ConfabCallEngine      *self,
+                                                        ConfabStream          *stream);
+const char       *_confab_call_engine_get_remote_msid  (ConfabCallEngine      *self,
+                                                        ConfabStream          *stream);
 gboolean          _confab_call_engine_replace_stream   (ConfabCallEngine      *self,
                                                         ConfabStream          *old_stream,
                                                         ConfabStream          *new_stream,

@@ -73,6 +73,7 @@ struct _ConfabCall
   gboolean             audio_enabled;
   gboolean             video_enabled;
   gboolean             remote_screen;       /* the other party says it shares its screen */
+  char                *remote_screen_msid;  /* and which of its streams it is; NULL: unsaid */
   gboolean             media_connected;
   gboolean             owns_published_streams;
   gboolean             stats_pending;
@@ -114,6 +115,14 @@ static void end_call     (ConfabCall  *self,
                           const char  *from,
                           const char  *reason);
 static void media_start  (ConfabCall  *self);
+static void tell_media_state (ConfabCall *self);
+
+/* marks a published stream the call made itself */
+static GQuark
+made_stream_quark (void)
+{
+  return g_quark_from_static_string ("confab-call-made-stream");
+}
 
 /* helpers */
 
@@ -170,6 +179,67 @@ emit_error (ConfabCall   *self,
 {
   g_debug ("Call %s: %s", self->id, error->message);
   g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+}
+
+/* published streams */
+
+static void on_published_stream_ended (ConfabStream *stream,
+                                       ConfabCall   *self);
+
+static void
+publish (ConfabCall   *self,
+         ConfabStream *stream)
+{
+  g_ptr_array_add (self->published_streams, g_object_ref (stream));
+  g_signal_connect_object (stream, "ended", G_CALLBACK (on_published_stream_ended), self, 0);
+}
+
+/* Stops sending @stream (the peer is told by renegotiation, and by the media event
+ * when it was the screen); a stream the call made itself stops capturing. */
+static gboolean
+unpublish (ConfabCall    *self,
+           ConfabStream  *stream,
+           GError       **error)
+{
+  g_autoptr(ConfabStream) hold = g_object_ref (stream);
+  gboolean was_screen = confab_stream_get_is_screensharing (stream);
+
+  if (self->engine != NULL && !_confab_call_engine_remove_stream (self->engine, stream, error))
+    return FALSE;
+
+  g_debug ("Call %s: no longer sending stream %s", self->id, confab_stream_get_id (stream));
+  g_signal_handlers_disconnect_by_func (stream, on_published_stream_ended, self);
+  g_ptr_array_remove (self->published_streams, stream);
+  if (was_screen)
+    tell_media_state (self);
+  if (g_object_get_qdata (G_OBJECT (stream), made_stream_quark ()) != NULL)
+    confab_stream_release (stream);
+
+  return TRUE;
+}
+
+/* A published stream ended by itself (released: a closed screen-share portal, a
+ * camera the application stopped): the call stops sending it. */
+static void
+on_published_stream_ended (ConfabStream *stream,
+                           ConfabCall   *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->status == CONFAB_CALL_STATUS_ENDED || !g_ptr_array_find (self->published_streams, stream, NULL))
+    return;
+
+  /* One that shares its media lines with what the other party sends (the streams a
+   * call starts with) cannot be taken off them: it stays published, sending nothing,
+   * and can still be replaced (confab_call_replace_published_stream_async()). */
+  if (!unpublish (self, stream, &error))
+    {
+      if (g_error_matches (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED))
+        g_debug ("Call %s: stream %s ended but stays published: %s", self->id,
+                 confab_stream_get_id (stream), error->message);
+      else
+        emit_error (self, error);
+    }
 }
 
 const char *
@@ -322,10 +392,14 @@ end_call (ConfabCall *self,
 
   g_clear_pointer (&self->engine, _confab_call_engine_free);
 
-  /* the streams the call made itself stop capturing */
-  if (self->owns_published_streams)
-    for (guint i = 0; i < self->published_streams->len; i++)
-      confab_stream_release (g_ptr_array_index (self->published_streams, i));
+  /* the streams the call made itself stop capturing (a shared screen too) */
+  for (guint i = 0; i < self->published_streams->len; i++)
+    {
+      ConfabStream *stream = g_ptr_array_index (self->published_streams, i);
+
+      if (self->owns_published_streams || g_object_get_qdata (G_OBJECT (stream), made_stream_quark ()) != NULL)
+        confab_stream_release (stream);
+    }
 
   if (session != NULL)
     _confab_session_call_ended (session, self);
@@ -357,6 +431,8 @@ void
 _confab_call_set_owns_published_streams (ConfabCall *self)
 {
   self->owns_published_streams = TRUE;
+  for (guint i = 0; i < self->published_streams->len; i++)
+    g_object_set_qdata (g_ptr_array_index (self->published_streams, i), made_stream_quark (), GINT_TO_POINTER (1));
 }
 
 /* CONFAB_CALL_MEDIA=none: calls are signaled but set up no media at all (tests of the
@@ -489,16 +565,28 @@ _confab_call_on_media_stream_updated (ConfabCall   *self,
     g_signal_emit (self, signals[SIGNAL_REMOTE_STREAM_UPDATED], 0, stream);
 }
 
-/* Which received stream is the other party's screen share: PROTOCOL.md §7 — the
- * stream the screen's renegotiation added (the last of two or more), or the only
- * one in a call that was not started with the camera. */
+/* Which received stream is the other party's screen share: PROTOCOL.md §7 — the one
+ * whose msid the media event names; from a sender that names none, the stream the
+ * screen's renegotiation added (the last of two or more), or the only one in a call
+ * that was not started with the camera. */
 static void
 apply_remote_screen (ConfabCall *self)
 {
   ConfabStream *screen = NULL;
   guint n = self->received_streams->len;
 
-  if (self->remote_screen)
+  if (self->remote_screen && self->remote_screen_msid != NULL)
+    {
+      for (guint i = 0; i < n && screen == NULL && self->engine != NULL; i++)
+        {
+          ConfabStream *stream = g_ptr_array_index (self->received_streams, i);
+
+          if (g_strcmp0 (_confab_call_engine_get_remote_msid (self->engine, stream),
+                         self->remote_screen_msid) == 0)
+            screen = stream;
+        }
+    }
+  else if (self->remote_screen)
     {
       if (n >= 2)
         screen = g_ptr_array_index (self->received_streams, n - 1);
@@ -676,6 +764,7 @@ _confab_call_handle_media_event (ConfabCall *self,
   JsonNode *audio = json_object_get_member (content, "audio");
   JsonNode *video = json_object_get_member (content, "video");
   JsonNode *screen = json_object_get_member (content, "screen");
+  JsonNode *screen_msid = json_object_get_member (content, "screenMsid");
 
   if (self->status != CONFAB_CALL_STATUS_ONGOING)
     return;
@@ -684,6 +773,11 @@ _confab_call_handle_media_event (ConfabCall *self,
   if (screen != NULL && json_node_get_value_type (screen) == G_TYPE_BOOLEAN)
     {
       self->remote_screen = json_node_get_boolean (screen);
+      g_clear_pointer (&self->remote_screen_msid, g_free);
+      if (self->remote_screen && screen_msid != NULL &&
+          json_node_get_value_type (screen_msid) == G_TYPE_STRING &&
+          *json_node_get_string (screen_msid) != '\0')
+        self->remote_screen_msid = g_strdup (json_node_get_string (screen_msid));
       apply_remote_screen (self);
     }
 
@@ -848,6 +942,7 @@ confab_call_finalize (GObject *object)
   g_clear_pointer (&self->published_streams, g_ptr_array_unref);
   g_clear_pointer (&self->received_streams, g_ptr_array_unref);
   g_clear_object (&self->speaker);
+  g_free (self->remote_screen_msid);
   g_free (self->id);
 
   G_OBJECT_CLASS (confab_call_parent_class)->finalize (object);
@@ -993,7 +1088,10 @@ confab_call_class_init (ConfabCallClass *klass)
    * @self: the call
    * @stream: the #ConfabStream that ended
    *
-   * Remote media ended.
+   * Remote media ended: the other party stopped sending @stream mid-call
+   * (confab_call_remove_stream() on its side, e.g. the end of a screen share), or the
+   * call ended. @stream is no longer among the received streams, and emits
+   * #ConfabStream::ended.
    */
   signals[SIGNAL_STREAM_REMOVED] =
     g_signal_new ("stream-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -1061,7 +1159,7 @@ _confab_call_new (ConfabSession       *session,
   self->direction = direction;
   self->media = media;
   if (stream != NULL)
-    g_ptr_array_add (self->published_streams, g_object_ref (stream));
+    publish (self, stream);
 
   return self;
 }
@@ -1264,14 +1362,14 @@ on_media_event_sent (GObject      *object,
     g_debug ("Could not tell the contact about muting: %s", error->message);
 }
 
-static gboolean
-sends_screen (ConfabCall *self)
+static ConfabStream *
+screen_stream (ConfabCall *self)
 {
   for (guint i = 0; i < self->published_streams->len; i++)
     if (confab_stream_get_is_screensharing (g_ptr_array_index (self->published_streams, i)))
-      return TRUE;
+      return g_ptr_array_index (self->published_streams, i);
 
-  return FALSE;
+  return NULL;
 }
 
 static void
@@ -1285,7 +1383,15 @@ tell_media_state (ConfabCall *self)
   json_object_set_string_member (content, "callId", self->id);
   json_object_set_boolean_member (content, "audio", self->audio_enabled);
   json_object_set_boolean_member (content, "video", self->video_enabled);
-  json_object_set_boolean_member (content, "screen", sends_screen (self));
+  json_object_set_boolean_member (content, "screen", screen_stream (self) != NULL);
+  /* which of the streams it receives is the screen: its msid in the SDP */
+  if (screen_stream (self) != NULL && self->engine != NULL)
+    {
+      const char *msid = _confab_call_engine_get_local_msid (self->engine, screen_stream (self));
+
+      if (msid != NULL)
+        json_object_set_string_member (content, "screenMsid", msid);
+    }
   confab_contact_send_custom_event_async (self->contact, CONFAB_CALL_MEDIA_EVENT, content,
                                           NULL, on_media_event_sent, NULL);
 }
@@ -1448,7 +1554,10 @@ confab_call_add_stream_async (ConfabCall          *self,
       return;
     }
 
-  g_ptr_array_add (self->published_streams, g_object_ref (stream));
+  publish (self, stream);
+  /* a screen the application captured itself: the other side learns which it is */
+  if (confab_stream_get_is_screensharing (stream))
+    tell_media_state (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1467,6 +1576,55 @@ confab_call_add_stream_finish (ConfabCall    *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * confab_call_remove_stream:
+ * @self: a #ConfabCall
+ * @stream: a #ConfabStream this call publishes
+ * @error: return location for a #GError
+ *
+ * Stops sending @stream in an ongoing call (e.g. ends a screen share) and
+ * renegotiates: the other party gets #ConfabCall::stream-removed for the stream it
+ * received, and is told when it was the screen. A stream the call made itself (the
+ * screen of confab_call_share_screen_async()) is released; one the application gave
+ * stays its own. A published stream that is released
+ * (confab_stream_release()) is removed from the call the same way, by itself.
+ * Sharing the screen again afterwards adds a new stream.
+ *
+ * Only a stream on media lines of its own can be stopped: one added mid-call, or a
+ * screen share. The streams a call starts with share their media lines with what
+ * the other party sends (audio with audio, video with video), which webrtcbin cannot
+ * make receive-only: mute them instead (confab_call_set_audio_enabled(),
+ * confab_call_set_video_enabled()) or replace them
+ * (confab_call_replace_published_stream_async()).
+ *
+ * Returns: %TRUE if @stream is no longer sent; %FALSE, changing nothing, with
+ *   %CONFAB_ERROR_BAD_PARAMETER if this call does not publish @stream,
+ *   %CONFAB_ERROR_WRONG_STATE if the call is not ongoing, or
+ *   %CONFAB_MEDIA_ERROR_NOT_SUPPORTED if the other party sends on the stream's media
+ *   lines too
+ */
+gboolean
+confab_call_remove_stream (ConfabCall    *self,
+                           ConfabStream  *stream,
+                           GError       **error)
+{
+  g_return_val_if_fail (CONFAB_IS_CALL (self), FALSE);
+  g_return_val_if_fail (CONFAB_IS_STREAM (stream), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!g_ptr_array_find (self->published_streams, stream, NULL))
+    {
+      g_set_error_literal (error, CONFAB_ERROR, CONFAB_ERROR_BAD_PARAMETER,
+                           "The stream is not published in this call");
+      return FALSE;
+    }
+
+  if (!check_ongoing (self, error))
+    return FALSE;
+
+  return unpublish (self, stream, error);
 }
 
 /**
@@ -1513,7 +1671,9 @@ confab_call_replace_published_stream_async (ConfabCall          *self,
       return;
     }
 
+  g_signal_handlers_disconnect_by_func (old_stream, on_published_stream_ended, self);
   g_ptr_array_index (self->published_streams, index) = g_object_ref (new_stream);
+  g_signal_connect_object (new_stream, "ended", G_CALLBACK (on_published_stream_ended), self, 0);
   g_object_unref (old_stream);
   g_task_return_boolean (task, TRUE);
 }
@@ -1553,7 +1713,9 @@ on_screen_stream (GObject      *object,
       return;
     }
 
-  g_ptr_array_add (self->published_streams, g_object_ref (stream));
+  /* made here: it stops capturing when the call stops sending it */
+  g_object_set_qdata (stream, made_stream_quark (), GINT_TO_POINTER (1));
+  publish (self, CONFAB_STREAM (stream));
   /* the other side learns which of its received streams is the screen */
   tell_media_state (self);
   g_task_return_boolean (task, TRUE);
@@ -1567,7 +1729,11 @@ on_screen_stream (GObject      *object,
  * @user_data: (closure): data for @callback
  *
  * Adds a screen stream to an ongoing call (renegotiation). Fails with a clear error
- * where the screen cannot be captured (no X11 display or portal).
+ * where the screen cannot be captured (no X11 display or portal). The other party
+ * learns which of its received streams is the screen. Sharing stops with
+ * confab_call_remove_stream() on that published stream, or by itself when the stream
+ * ends (a closed portal session); the call releases the screen stream then, or when
+ * the call ends. The screen can be shared again afterwards.
  */
 void
 confab_call_share_screen_async (ConfabCall          *self,

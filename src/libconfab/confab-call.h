@@ -64,6 +64,9 @@ void                 confab_call_add_stream_async                (ConfabCall    
 gboolean             confab_call_add_stream_finish               (ConfabCall           *self,
                                                                   GAsyncResult         *result,
                                                                   GError              **error);
+gboolean             confab_call_remove_stream                   (ConfabCall           *self,
+                                                                  ConfabStream         *stream,
+                                                                  GError              **error);
 void                 confab_call_restart_ice                     (ConfabCall           *self);
 gboolean             confab_call_start_recording                 (ConfabCall           *self,
                                                                   ConfabRecordMode      mode,

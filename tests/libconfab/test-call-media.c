@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-call-media.c: real calls with real media between two ConfabSessions through the
  * real confab-server: each side sends its own solid colour and decodes the other's,
- * audio flows both ways (stats), muting is seen and told, renegotiation adds video,
- * an ICE restart keeps the call, recording makes a playable file, a stranger cannot
+ * audio flows both ways (stats), muting is seen and told, renegotiation adds video or
+ * an audio+video stream, the screen share is told by msid and can be stopped (or
+ * released) and shared again while the camera flows, an ICE restart keeps the call, recording makes a playable file, a stranger cannot
  * signal into the call, a hang-up from either side ends both. */
 
 #define G_LOG_DOMAIN "test-call-media"
@@ -46,6 +47,8 @@ typedef struct
   ConfabCall       *bob_call;
   GPtrArray        *alice_received;   /* ConfabStream */
   GPtrArray        *bob_received;
+  GPtrArray        *bob_removed;      /* ConfabStream, from stream-removed */
+  GPtrArray        *alice_removed;
   guint             bob_updates;
   ConfabCallStats   alice_stats;
   ConfabCallStats   bob_stats;
@@ -251,6 +254,15 @@ on_stream_added (ConfabCall   *call,
 }
 
 static void
+on_stream_removed (ConfabCall   *call,
+                   ConfabStream *stream,
+                   GPtrArray    *removed)
+{
+  g_assert_true (confab_stream_get_is_remote (stream));
+  g_ptr_array_add (removed, g_object_ref (stream));
+}
+
+static void
 on_remote_stream_updated (ConfabCall   *call,
                           ConfabStream *stream,
                           Fixture      *fixture)
@@ -299,6 +311,8 @@ fixture_setup (Fixture       *fixture,
   g_assert_no_error (error);
   fixture->alice_received = g_ptr_array_new_with_free_func (g_object_unref);
   fixture->bob_received = g_ptr_array_new_with_free_func (g_object_unref);
+  fixture->bob_removed = g_ptr_array_new_with_free_func (g_object_unref);
+  fixture->alice_removed = g_ptr_array_new_with_free_func (g_object_unref);
   g_signal_connect (fixture->bob, "incoming-call", G_CALLBACK (on_incoming_call), fixture);
 }
 
@@ -310,6 +324,10 @@ fixture_teardown (Fixture       *fixture,
     g_signal_handlers_disconnect_by_data (fixture->alice_call, fixture->alice_received);
   if (fixture->bob_call != NULL)
     g_signal_handlers_disconnect_by_data (fixture->bob_call, fixture->bob_received);
+  if (fixture->bob_call != NULL)
+    g_signal_handlers_disconnect_by_data (fixture->bob_call, fixture->bob_removed);
+  if (fixture->alice_call != NULL)
+    g_signal_handlers_disconnect_by_data (fixture->alice_call, fixture->alice_removed);
   if (fixture->alice_call != NULL)
     g_signal_handlers_disconnect_by_data (fixture->alice_call, fixture);
   if (fixture->bob_call != NULL)
@@ -322,6 +340,8 @@ fixture_teardown (Fixture       *fixture,
   g_clear_object (&fixture->bob);
   g_ptr_array_unref (fixture->alice_received);
   g_ptr_array_unref (fixture->bob_received);
+  g_ptr_array_unref (fixture->bob_removed);
+  g_ptr_array_unref (fixture->alice_removed);
   g_clear_pointer (&fixture->server, confab_test_server_free);
   g_free (fixture->guest_uri);
 }
@@ -340,6 +360,7 @@ connect_call (Fixture         *fixture,
                                              alice_stream, media, &error);
   g_assert_no_error (error);
   g_signal_connect (fixture->alice_call, "stream-added", G_CALLBACK (on_stream_added), fixture->alice_received);
+  g_signal_connect (fixture->alice_call, "stream-removed", G_CALLBACK (on_stream_removed), fixture->alice_removed);
   g_signal_connect (fixture->alice_call, "stats-update", G_CALLBACK (on_stats_update), fixture);
 
   WAIT_UNTIL (fixture->invitation != NULL);
@@ -348,6 +369,7 @@ connect_call (Fixture         *fixture,
   fixture->bob_call = confab_received_call_invitation_accept_finish (fixture->invitation, result, &error);
   g_assert_no_error (error);
   g_signal_connect (fixture->bob_call, "stream-added", G_CALLBACK (on_stream_added), fixture->bob_received);
+  g_signal_connect (fixture->bob_call, "stream-removed", G_CALLBACK (on_stream_removed), fixture->bob_removed);
   g_signal_connect (fixture->bob_call, "remote-stream-updated", G_CALLBACK (on_remote_stream_updated), fixture);
   g_signal_connect (fixture->bob_call, "stats-update", G_CALLBACK (on_stats_update), fixture);
 
@@ -572,6 +594,308 @@ test_screen_call (Fixture       *fixture,
 
   hang_up_and_check (fixture, fixture->alice_call);
   confab_stream_release (white);
+}
+
+/* The screen share is told by msid, not by arrival order: in an audio call alice
+ * shares her screen, then adds her camera (the last stream, which the old rule took
+ * for the screen; and the old grouping put the screen's video into her audio stream).
+ * Bob gets three streams, and exactly the screen's is flagged. */
+static void
+test_screen_msid (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(ConfabStream) alice_audio = make_stream_full (fixture->alice, TRUE, FALSE, RED);
+  g_autoptr(ConfabStream) bob_audio = make_stream (fixture->bob, FALSE, BLUE);
+  g_autoptr(ConfabStream) camera = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabStream *audio, *screen, *received_camera;
+  Frames *at_screen, *at_camera;
+
+  g_setenv ("CONFAB_SCREENSRC", "videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff", TRUE);
+  connect_call (fixture, alice_audio, bob_audio, CONFAB_CALL_MEDIA_AUDIO);
+  audio = g_ptr_array_index (fixture->bob_received, 0);
+
+  confab_call_share_screen_async (fixture->alice_call, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_share_screen_finish (fixture->alice_call, result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  WAIT_UNTIL (fixture->bob_received->len >= 2 &&
+              confab_stream_get_is_screensharing (g_ptr_array_index (fixture->bob_received, 1)));
+  screen = g_ptr_array_index (fixture->bob_received, 1);
+
+  camera = make_stream_full (fixture->alice, FALSE, TRUE, GREEN);
+  confab_call_add_stream_async (fixture->alice_call, camera, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_add_stream_finish (fixture->alice_call, result, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (fixture->bob_received->len >= 3 &&
+              confab_stream_get_has_video (g_ptr_array_index (fixture->bob_received, 2)));
+  received_camera = g_ptr_array_index (fixture->bob_received, 2);
+
+  /* grouped by msid: three streams, one track kind each */
+  g_assert_cmpuint (fixture->bob_received->len, ==, 3);
+  g_assert_true (confab_stream_get_has_audio (audio));
+  g_assert_false (confab_stream_get_has_video (audio));
+  g_assert_true (confab_stream_get_has_video (screen));
+  g_assert_false (confab_stream_get_has_audio (screen));
+  g_assert_false (confab_stream_get_has_audio (received_camera));
+
+  at_screen = frames_attach (screen);
+  at_camera = frames_attach (received_camera);
+  wait_colour (at_screen, WHITE);
+  wait_colour (at_camera, GREEN);
+
+  /* exactly the screen is flagged, also now that the camera came last */
+  g_assert_true (confab_stream_get_is_screensharing (screen));
+  g_assert_false (confab_stream_get_is_screensharing (received_camera));
+  g_assert_false (confab_stream_get_is_screensharing (audio));
+
+  frames_free (screen, at_screen);
+  frames_free (received_camera, at_camera);
+  hang_up_and_check (fixture, fixture->alice_call);
+  g_unsetenv ("CONFAB_SCREENSRC");
+  confab_stream_release (alice_audio);
+  confab_stream_release (bob_audio);
+  confab_stream_release (camera);
+}
+
+static ConfabStream *
+published_screen (ConfabCall *call)
+{
+  g_autoptr(GPtrArray) published = confab_call_get_published_streams (call);
+
+  for (guint i = 0; i < published->len; i++)
+    if (confab_stream_get_is_screensharing (g_ptr_array_index (published, i)))
+      return g_object_ref (g_ptr_array_index (published, i));
+
+  return NULL;
+}
+
+static void
+share_screen (Fixture *fixture,
+              guint    expected)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  confab_call_share_screen_async (fixture->alice_call, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_share_screen_finish (fixture->alice_call, result, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (fixture->bob_received->len >= expected &&
+              confab_stream_get_is_screensharing (g_ptr_array_index (fixture->bob_received, expected - 1)));
+}
+
+static void
+on_ended (ConfabStream *stream,
+          guint        *ended)
+{
+  (*ended)++;
+}
+
+/* Bob's camera stream from alice keeps flowing (and shows red). */
+static void
+camera_flows (Frames *at_camera)
+{
+  guint before = frames_count (at_camera);
+
+  WAIT_UNTIL (frames_count (at_camera) > before + 10);
+  wait_colour (at_camera, RED);
+}
+
+/* Alice shares her screen, stops, shares again, then releases the shared stream: bob
+ * gets stream-added (flagged) and stream-removed each time, the removed stream ends,
+ * and her camera keeps flowing throughout. */
+static void
+test_stop_screen_share (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
+  g_autoptr(ConfabStream) blue = make_stream (fixture->bob, TRUE, BLUE);
+  g_autoptr(ConfabStream) local_screen = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabStream *camera, *screen;
+  Frames *at_camera, *at_screen;
+  guint ended = 0;
+
+  g_setenv ("CONFAB_SCREENSRC", "videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff", TRUE);
+  connect_call (fixture, red, blue, CONFAB_CALL_MEDIA_VIDEO);
+  camera = g_ptr_array_index (fixture->bob_received, 0);
+  at_camera = frames_attach (camera);
+  wait_colour (at_camera, RED);
+
+  /* the camera shares its media lines with bob's: it cannot be stopped, nothing changes */
+  g_assert_false (confab_call_remove_stream (fixture->alice_call, red, &error));
+  g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  {
+    g_autoptr(GPtrArray) published = confab_call_get_published_streams (fixture->alice_call);
+
+    g_assert_cmpuint (published->len, ==, 1);
+  }
+
+  /* share, then stop */
+  share_screen (fixture, 2);
+  screen = g_ptr_array_index (fixture->bob_received, 1);
+  g_signal_connect (screen, "ended", G_CALLBACK (on_ended), &ended);
+  local_screen = published_screen (fixture->alice_call);
+  g_assert_nonnull (local_screen);
+
+  g_assert_true (confab_call_remove_stream (fixture->alice_call, local_screen, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(GPtrArray) published = confab_call_get_published_streams (fixture->alice_call);
+
+    g_assert_cmpuint (published->len, ==, 1);
+    g_assert_true (g_ptr_array_index (published, 0) == red);
+  }
+  /* the call made the screen stream: it stops capturing */
+  g_assert_true (confab_stream_get_released (local_screen));
+  /* not published any more: refused, nothing changes */
+  g_assert_false (confab_call_remove_stream (fixture->alice_call, local_screen, &error));
+  g_assert_error (error, CONFAB_ERROR, CONFAB_ERROR_BAD_PARAMETER);
+  g_clear_error (&error);
+
+  WAIT_UNTIL (fixture->bob_removed->len == 1);
+  g_assert_true (g_ptr_array_index (fixture->bob_removed, 0) == screen);
+  g_assert_cmpuint (ended, ==, 1);
+  g_assert_true (confab_stream_get_released (screen));
+  {
+    g_autoptr(GPtrArray) received = confab_call_get_received_streams (fixture->bob_call);
+
+    g_assert_cmpuint (received->len, ==, 1);
+    g_assert_true (g_ptr_array_index (received, 0) == camera);
+  }
+  g_assert_false (confab_stream_get_is_screensharing (camera));
+  camera_flows (at_camera);
+  g_signal_handlers_disconnect_by_data (screen, &ended);
+  g_clear_object (&local_screen);
+
+  /* share again: a new stream */
+  share_screen (fixture, 3);
+  screen = g_ptr_array_index (fixture->bob_received, 2);
+  at_screen = frames_attach (screen);
+  wait_colour (at_screen, WHITE);
+  frames_free (screen, at_screen);
+  g_assert_false (confab_stream_get_is_screensharing (camera));
+
+  /* the shared stream ends by itself (a closed portal session releases it): the call
+   * stops sending it */
+  local_screen = published_screen (fixture->alice_call);
+  g_assert_nonnull (local_screen);
+  confab_stream_release (local_screen);
+  {
+    g_autoptr(GPtrArray) published = confab_call_get_published_streams (fixture->alice_call);
+
+    g_assert_cmpuint (published->len, ==, 1);
+  }
+  WAIT_UNTIL (fixture->bob_removed->len == 2);
+  g_assert_true (g_ptr_array_index (fixture->bob_removed, 1) == screen);
+  g_assert_true (confab_stream_get_released (screen));
+  camera_flows (at_camera);
+  g_assert_cmpint (confab_call_get_status (fixture->alice_call), ==, CONFAB_CALL_STATUS_ONGOING);
+  g_assert_cmpint (confab_call_get_status (fixture->bob_call), ==, CONFAB_CALL_STATUS_ONGOING);
+
+  frames_free (camera, at_camera);
+  hang_up_and_check (fixture, fixture->alice_call);
+  g_unsetenv ("CONFAB_SCREENSRC");
+  confab_stream_release (red);
+  confab_stream_release (blue);
+}
+
+/* The callee shares its screen and stops (it offers both changes itself): the caller
+ * gets the flagged stream, then stream-removed, and the callee's camera goes on. */
+static void
+test_callee_stop_screen_share (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
+  g_autoptr(ConfabStream) blue = make_stream (fixture->bob, TRUE, BLUE);
+  g_autoptr(ConfabStream) local_screen = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabStream *camera, *screen;
+  Frames *at_camera;
+  guint before;
+
+  g_setenv ("CONFAB_SCREENSRC", "videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff", TRUE);
+  connect_call (fixture, red, blue, CONFAB_CALL_MEDIA_VIDEO);
+  camera = g_ptr_array_index (fixture->alice_received, 0);
+  at_camera = frames_attach (camera);
+  wait_colour (at_camera, BLUE);
+
+  confab_call_share_screen_async (fixture->bob_call, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_share_screen_finish (fixture->bob_call, result, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (fixture->alice_received->len >= 2 &&
+              confab_stream_get_is_screensharing (g_ptr_array_index (fixture->alice_received, 1)));
+  screen = g_ptr_array_index (fixture->alice_received, 1);
+  g_assert_false (confab_stream_get_is_screensharing (camera));
+
+  local_screen = published_screen (fixture->bob_call);
+  g_assert_nonnull (local_screen);
+  g_assert_true (confab_call_remove_stream (fixture->bob_call, local_screen, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (fixture->alice_removed->len == 1);
+  g_assert_true (g_ptr_array_index (fixture->alice_removed, 0) == screen);
+  g_assert_true (confab_stream_get_released (screen));
+
+  before = frames_count (at_camera);
+  WAIT_UNTIL (frames_count (at_camera) > before + 10);
+  wait_colour (at_camera, BLUE);
+  g_assert_cmpint (confab_call_get_status (fixture->alice_call), ==, CONFAB_CALL_STATUS_ONGOING);
+
+  frames_free (camera, at_camera);
+  hang_up_and_check (fixture, fixture->bob_call);
+  g_unsetenv ("CONFAB_SCREENSRC");
+  confab_stream_release (red);
+  confab_stream_release (blue);
+}
+
+/* Mid-call, alice adds a stream with both audio and video to an audio call: the call
+ * renegotiates and bob gets one new stream with both, decodes its colour and hears it. */
+static void
+test_add_audio_video (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(ConfabStream) bob_audio = make_stream (fixture->bob, FALSE, BLUE);
+  g_autoptr(ConfabStream) green = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabStream *received;
+  Frames *at_bob;
+
+  /* alice publishes the default microphone */
+  connect_call (fixture, NULL, bob_audio, CONFAB_CALL_MEDIA_AUDIO);
+  WAIT_UNTIL (fixture->bob_received->len > 0);
+  g_assert_false (confab_stream_get_has_video (g_ptr_array_index (fixture->bob_received, 0)));
+
+  green = make_stream (fixture->alice, TRUE, GREEN);
+  confab_call_add_stream_async (fixture->alice_call, green, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_add_stream_finish (fixture->alice_call, result, &error));
+  g_assert_no_error (error);
+
+  WAIT_UNTIL (fixture->bob_received->len >= 2 &&
+              confab_stream_get_has_video (g_ptr_array_index (fixture->bob_received, 1)) &&
+              confab_stream_get_has_audio (g_ptr_array_index (fixture->bob_received, 1)));
+  g_assert_cmpuint (fixture->bob_received->len, ==, 2);
+  received = g_ptr_array_index (fixture->bob_received, 1);
+  at_bob = frames_attach (received);
+  wait_colour (at_bob, GREEN);
+  /* its audio plays: the remote stream's level rises from silence */
+  WAIT_UNTIL (confab_stream_get_audio_level (received) > -40.0);
+  /* the first stream goes on too */
+  WAIT_UNTIL (confab_stream_get_audio_level (g_ptr_array_index (fixture->bob_received, 0)) > -40.0);
+  g_assert_cmpint (confab_call_get_status (fixture->bob_call), ==, CONFAB_CALL_STATUS_ONGOING);
+  frames_free (received, at_bob);
+
+  hang_up_and_check (fixture, fixture->alice_call);
+  confab_stream_release (green);
+  confab_stream_release (bob_audio);
 }
 
 /* Switching camera and microphone on an audio+video call, on the caller and then on
@@ -920,6 +1244,13 @@ main (int    argc,
               test_replace_stream_both_sides, fixture_teardown);
   g_test_add ("/libconfab/call-media/screen-call", Fixture, NULL, fixture_setup, test_screen_call, fixture_teardown);
   g_test_add ("/libconfab/call-media/screen-share", Fixture, NULL, fixture_setup, test_screen_share, fixture_teardown);
+  g_test_add ("/libconfab/call-media/screen-msid", Fixture, NULL, fixture_setup, test_screen_msid, fixture_teardown);
+  g_test_add ("/libconfab/call-media/stop-screen-share", Fixture, NULL, fixture_setup, test_stop_screen_share,
+              fixture_teardown);
+  g_test_add ("/libconfab/call-media/callee-stop-screen-share", Fixture, NULL, fixture_setup,
+              test_callee_stop_screen_share, fixture_teardown);
+  g_test_add ("/libconfab/call-media/add-audio-video", Fixture, NULL, fixture_setup, test_add_audio_video,
+              fixture_teardown);
   g_test_add ("/libconfab/call-media/ice-restart", Fixture, NULL, fixture_setup, test_ice_restart, fixture_teardown);
   g_test_add ("/libconfab/call-media/recording", Fixture, NULL, fixture_setup, test_recording, fixture_teardown);
   g_test_add ("/libconfab/call-media/stranger", Fixture, NULL, fixture_setup, test_stranger, fixture_teardown);

@@ -25,7 +25,9 @@ typedef struct {
   ConfabPeerConnection *pc;
   ConfabStream         *local;
   ConfabStream         *extra;
-  ConfabStream         *remote;
+  ConfabStream         *remote;         /* the first stream received */
+  GPtrArray            *later;          /* streams received after it */
+  guint                 removed;        /* remote-stream-removed */
   guint                 frames;
   guint8                pixel[4];
   guint                 descriptions;
@@ -119,12 +121,34 @@ on_remote_stream_added (ConfabPeerConnection *pc,
                         Side                 *side)
 {
   g_assert_true (confab_stream_get_is_remote (stream));
-  g_assert_null (side->remote);
-  side->remote = g_object_ref (stream);
+  if (side->remote == NULL)
+    side->remote = g_object_ref (stream);
+  else
+    g_ptr_array_add (side->later, g_object_ref (stream));
 
   /* Asked for at once, even if the video comes later (an audio call gaining video). */
   confab_stream_enable_video_frames (stream);
   g_signal_connect (stream, "video-frame", G_CALLBACK (on_video_frame), side);
+}
+
+static void
+on_remote_stream_removed (ConfabPeerConnection *pc,
+                          ConfabStream         *stream,
+                          Side                 *side)
+{
+  g_autoptr(ConfabStream) item = NULL;
+  guint n = g_list_model_get_n_items (confab_peer_connection_get_remote_streams (pc));
+
+  g_assert_true (confab_stream_get_is_remote (stream));
+  /* out of the list already, released right after */
+  for (guint i = 0; i < n; i++)
+    {
+      g_clear_object (&item);
+      item = g_list_model_get_item (confab_peer_connection_get_remote_streams (pc), i);
+      g_assert_true (item != stream);
+    }
+  g_assert_false (confab_stream_get_released (stream));
+  side->removed++;
 }
 
 static void
@@ -186,10 +210,12 @@ side_init (Side       *side,
   g_autoptr(GError) error = NULL;
 
   side->local = make_stream (video, audio);
+  side->later = g_ptr_array_new_with_free_func (g_object_unref);
   side->pc = confab_peer_connection_new (&error);
   g_assert_no_error (error);
 
   g_signal_connect (side->pc, "remote-stream-added", G_CALLBACK (on_remote_stream_added), side);
+  g_signal_connect (side->pc, "remote-stream-removed", G_CALLBACK (on_remote_stream_removed), side);
   g_signal_connect (side->pc, "local-description", G_CALLBACK (relay_description), other);
   g_signal_connect (side->pc, "local-ice-candidate", G_CALLBACK (relay_candidate), other);
   g_signal_connect (side->pc, "connected", G_CALLBACK (on_connected), side);
@@ -205,6 +231,9 @@ side_clear (Side *side)
 {
   if (side->remote != NULL)
     g_signal_handlers_disconnect_by_data (side->remote, side);
+  for (guint i = 0; i < side->later->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (side->later, i), side);
+  g_clear_pointer (&side->later, g_ptr_array_unref);
   confab_peer_connection_close (side->pc);
   g_clear_object (&side->pc);
   g_clear_object (&side->remote);
@@ -370,7 +399,8 @@ test_mute_audio (void)
   pair_clear (&pair);
 }
 
-/* An audio-only call gains video: the offerer renegotiates by itself. */
+/* An audio-only call gains video: the offerer renegotiates by itself, and the video
+ * (another local stream, so another msid) arrives as another remote stream. */
 static void
 test_add_video (void)
 {
@@ -387,10 +417,130 @@ test_add_video (void)
   g_assert_no_error (error);
 
   wait_colour (&pair.b, 0, 255, 0);
-  g_assert_true (confab_stream_get_has_video (pair.b.remote));
+  g_assert_false (confab_stream_get_has_video (pair.b.remote));
+  g_assert_cmpuint (pair.b.later->len, ==, 1);
+  g_assert_true (confab_stream_get_has_video (g_ptr_array_index (pair.b.later, 0)));
+  g_assert_false (confab_stream_get_has_audio (g_ptr_array_index (pair.b.later, 0)));
   g_assert_cmpuint (pair.b.descriptions, ==, 2);
   /* The audio goes on in both directions. */
   g_assert_true (wait_for (both_hear, &pair));
+
+  pair_clear (&pair);
+}
+
+typedef struct {
+  Side  *side;
+  guint  later;
+  guint  removed;
+} StreamsWait;
+
+static gboolean
+streams_reach (gpointer data)
+{
+  StreamsWait *wait = data;
+
+  g_assert_no_error (wait->side->error);
+  return wait->side->later->len >= wait->later && wait->side->removed >= wait->removed;
+}
+
+static void
+wait_streams (Side  *side,
+              guint  later,
+              guint  removed)
+{
+  StreamsWait wait = { side, later, removed };
+
+  g_assert_true (wait_for (streams_reach, &wait));
+  g_assert_cmpuint (side->later->len, ==, later);
+  g_assert_cmpuint (side->removed, ==, removed);
+}
+
+/* A stream stops being sent mid-call, from the answering side and from the offering
+ * side: the peer removes the stream it received (which ends), the rest goes on, and a
+ * stream sent afterwards arrives as a new one. */
+static void
+test_remove_stream (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStream) blue = NULL;
+  ConfabStream *received;
+  Pair pair;
+
+  pair_start (&pair, NULL, NULL);
+  g_assert_true (wait_for (both_hear, &pair));
+
+  /* not sent: refused, nothing changes */
+  blue = make_stream (BLUE, NULL);
+  g_assert_false (confab_peer_connection_remove_stream (pair.a.pc, blue, &error));
+  g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER);
+  g_clear_error (&error);
+
+  /* the answering side adds video (it offers by itself), then stops it */
+  pair.b.extra = make_stream (GREEN, NULL);
+  g_assert_true (confab_peer_connection_add_stream (pair.b.pc, pair.b.extra, &error));
+  g_assert_no_error (error);
+  wait_streams (&pair.a, 1, 0);
+  wait_colour (&pair.a, 0, 255, 0);
+  received = g_ptr_array_index (pair.a.later, 0);
+  g_assert_nonnull (confab_peer_connection_get_local_msid (pair.b.pc, pair.b.extra));
+  g_assert_cmpstr (confab_peer_connection_get_remote_msid (pair.a.pc, received), ==,
+                   confab_peer_connection_get_local_msid (pair.b.pc, pair.b.extra));
+
+  g_assert_true (confab_peer_connection_remove_stream (pair.b.pc, pair.b.extra, &error));
+  g_assert_no_error (error);
+  g_assert_null (confab_peer_connection_get_local_msid (pair.b.pc, pair.b.extra));
+  wait_streams (&pair.a, 1, 1);
+  g_assert_true (confab_stream_get_released (received));
+  g_assert_false (confab_stream_get_released (pair.a.remote));
+  g_assert_cmpuint (g_list_model_get_n_items (confab_peer_connection_get_remote_streams (pair.a.pc)), ==, 1);
+  g_assert_true (wait_for (both_hear, &pair));
+
+  /* the offering side sends a stream, stops it, and sends it again */
+  g_assert_true (confab_peer_connection_add_stream (pair.a.pc, blue, &error));
+  g_assert_no_error (error);
+  wait_streams (&pair.b, 1, 0);
+  wait_colour (&pair.b, 0, 0, 255);
+  g_assert_true (confab_peer_connection_remove_stream (pair.a.pc, blue, &error));
+  g_assert_no_error (error);
+  wait_streams (&pair.b, 1, 1);
+  g_assert_true (confab_stream_get_released (g_ptr_array_index (pair.b.later, 0)));
+
+  g_assert_true (confab_peer_connection_add_stream (pair.a.pc, blue, &error));
+  g_assert_no_error (error);
+  wait_streams (&pair.b, 2, 1);
+  wait_colour (&pair.b, 0, 0, 255);
+  g_assert_true (wait_for (both_hear, &pair));
+  g_assert_no_error (pair.a.error);
+  g_assert_no_error (pair.b.error);
+
+  pair_clear (&pair);
+  confab_stream_release (blue);
+}
+
+/* The stream on the m-lines both sides send on (the call's first audio and video)
+ * cannot be stopped (webrtcbin 1.22 cannot make them recvonly): a clear error, and
+ * both directions go on. */
+static void
+test_remove_sendrecv_stream (void)
+{
+  g_autoptr(GError) error = NULL;
+  Pair pair;
+
+  pair_start (&pair, RED, BLUE);
+  wait_colour (&pair.a, 0, 0, 255);
+  wait_colour (&pair.b, 255, 0, 0);
+
+  g_assert_false (confab_peer_connection_remove_stream (pair.a.pc, pair.a.local, &error));
+  g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  g_assert_nonnull (confab_peer_connection_get_local_msid (pair.a.pc, pair.a.local));
+
+  wait_colour (&pair.a, 0, 0, 255);
+  wait_colour (&pair.b, 255, 0, 0);
+  g_assert_true (wait_for (both_hear, &pair));
+  g_assert_cmpuint (pair.b.removed, ==, 0);
+  g_assert_no_error (pair.a.error);
+  g_assert_no_error (pair.b.error);
 
   pair_clear (&pair);
 }
@@ -1013,6 +1163,8 @@ main (int   argc,
   g_test_add_func ("/media/mute-video", test_mute);
   g_test_add_func ("/media/mute-audio", test_mute_audio);
   g_test_add_func ("/media/add-video", test_add_video);
+  g_test_add_func ("/media/remove-stream", test_remove_stream);
+  g_test_add_func ("/media/remove-sendrecv-stream", test_remove_sendrecv_stream);
   g_test_add_func ("/media/ice-restart", test_ice_restart);
   g_test_add_func ("/media/stats", test_stats);
   g_test_add_func ("/media/recording", test_recording);

@@ -21,9 +21,12 @@
  * set_remote_description() and add_ice_candidate(), for the call layer to relay.
  *
  * Negotiation is caller-offers: the side that calls create_offer() first is the
- * offerer and offers again by itself whenever webrtcbin says negotiation is needed
- * (a stream added: renegotiation). The answering side never offers by itself; it
- * emits ::negotiation-needed for the call layer to decide.
+ * offerer, and the other side answers. Once the first negotiation has started, a
+ * stream added or removed on either side makes that side offer at once (either party
+ * may renegotiate, PROTOCOL.md §7): webrtcbin's own "negotiation needed" is not
+ * relied on for that, as it stays silent while its flag is still up from an earlier
+ * change, and comes late otherwise (a second, empty round). On the answerer it is
+ * passed on as ::negotiation-needed, for information.
  *
  * webrtcbin calls back on its own threads: every callback goes through a weak handle
  * to the main context before it touches this object or emits a signal.
@@ -41,10 +44,19 @@ typedef enum {
 
 typedef struct {
   ConfabStream *stream;
+  char         *msid;           /* the MediaStream id its tracks carry in the SDP */
   GPtrArray    *elements;
   GPtrArray    *tee_pads;
   GPtrArray    *held_pads;      /* queue pads dropping buffers until negotiated */
 } Sender;
+
+/* One track received from the peer: its m-line, and the remote stream holding it. */
+typedef struct {
+  guint         mline;
+  gboolean      video;
+  char         *msid;           /* NULL: the peer did not advertise one */
+  ConfabStream *stream;         /* NULL once the track was removed */
+} Received;
 
 typedef struct {
   guint  mline;
@@ -67,7 +79,10 @@ struct _ConfabPeerConnection
   GstElement                  *webrtc;
   GPtrArray                   *senders;
   GListStore                  *remote_streams;
-  GPtrArray                   *unplayable_tracks;
+  GPtrArray                   *received;          /* Received */
+  GPtrArray                   *parked_tracks;     /* unplayable, or no longer sent */
+  GPtrArray                   *idle_pads;         /* webrtcbin sink pads of stopped senders */
+  GArray                      *remote_sending;    /* gboolean per m-line, last remote description */
   GArray                      *pending_candidates;
 
   Role                         role;
@@ -100,6 +115,7 @@ enum {
   SIGNAL_LOCAL_DESCRIPTION,
   SIGNAL_LOCAL_ICE_CANDIDATE,
   SIGNAL_REMOTE_STREAM_ADDED,
+  SIGNAL_REMOTE_STREAM_REMOVED,
   SIGNAL_ICE_STATE_CHANGED,
   SIGNAL_CONNECTED,
   SIGNAL_NEGOTIATION_NEEDED,
@@ -127,10 +143,37 @@ sender_free (gpointer data)
   Sender *sender = data;
 
   g_clear_object (&sender->stream);
+  g_free (sender->msid);
   g_clear_pointer (&sender->elements, g_ptr_array_unref);
   g_clear_pointer (&sender->tee_pads, g_ptr_array_unref);
   g_clear_pointer (&sender->held_pads, g_ptr_array_unref);
   g_free (sender);
+}
+
+static void
+received_free (gpointer data)
+{
+  Received *received = data;
+
+  g_free (received->msid);
+  g_clear_object (&received->stream);
+  g_free (received);
+}
+
+/* The msid the peer gave @stream's tracks, if any. */
+static const char *
+remote_msid (ConfabPeerConnection *self,
+             ConfabStream         *stream)
+{
+  for (guint i = 0; i < self->received->len; i++)
+    {
+      Received *received = g_ptr_array_index (self->received, i);
+
+      if (received->stream == stream && received->msid != NULL)
+        return received->msid;
+    }
+
+  return NULL;
 }
 
 static void
@@ -254,9 +297,28 @@ drop_until_negotiated (GstPad          *pad,
 
 static void request_key_frames (ConfabPeerConnection *self);
 
+/* Whether the transceiver behind @webrtc_pad was negotiated to send. */
+static gboolean
+negotiated_to_send (GstPad *webrtc_pad)
+{
+  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
+  GstWebRTCRTPTransceiverDirection current = GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_NONE;
+
+  if (webrtc_pad == NULL)
+    return TRUE;
+
+  g_object_get (webrtc_pad, "transceiver", &transceiver, NULL);
+  if (transceiver != NULL)
+    g_object_get (transceiver, "current-direction", &current, NULL);
+
+  return current == GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY ||
+         current == GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV;
+}
+
 /* webrtcbin answers "not linked" for a track that is not negotiated yet, which would
- * stop the shared encoder: a new track's buffers are dropped until its negotiation
- * is over, then it starts with a key frame. */
+ * stop the shared encoder (and error out the sender's queue): a new track's buffers
+ * are dropped until a negotiation included it, then it starts with a key frame. A
+ * track added while another negotiation was under way waits for the next one. */
 static void
 release_held_senders (ConfabPeerConnection *self)
 {
@@ -266,17 +328,21 @@ release_held_senders (ConfabPeerConnection *self)
     {
       Sender *sender = g_ptr_array_index (self->senders, i);
 
-      for (guint j = 0; j < sender->held_pads->len; j++)
+      for (guint j = sender->held_pads->len; j > 0; j--)
         {
-          GstPad *pad = g_ptr_array_index (sender->held_pads, j);
+          GstPad *pad = g_ptr_array_index (sender->held_pads, j - 1);
           gulong id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (pad), "confab-hold"));
+
+          if (!negotiated_to_send (g_object_get_data (G_OBJECT (pad), "confab-webrtc-pad")))
+            continue;
 
           if (id != 0)
             gst_pad_remove_probe (pad, id);
           g_object_set_data (G_OBJECT (pad), "confab-hold", NULL);
+          g_object_set_data (G_OBJECT (pad), "confab-webrtc-pad", NULL);
+          g_ptr_array_remove_index (sender->held_pads, j - 1);
           released = TRUE;
         }
-      g_ptr_array_set_size (sender->held_pads, 0);
     }
 
   if (released)
@@ -473,28 +539,56 @@ flush_candidates (ConfabPeerConnection *self)
   g_array_set_size (self->pending_candidates, 0);
 }
 
+/* Main context: the peer no longer sends on some m-lines (a stream it stopped: the
+ * m-line is recvonly or inactive on its side, or rejected with port 0). Each track
+ * received there leaves its stream (parked until the connection closes: webrtcbin
+ * keeps the pad); a stream left with no track is removed and ends. */
 static void
-on_remote_description_applied (GObject  *object,
-                               gpointer  data)
+remove_stopped_tracks (ConfabPeerConnection *self)
 {
-  ConfabPeerConnection *self = CONFAB_PEER_CONNECTION (object);
-  gboolean is_offer = GPOINTER_TO_INT (data);
+  g_autoptr(GPtrArray) emptied = g_ptr_array_new_with_free_func (g_object_unref);
 
-  if (self->closed)
-    return;
+  for (guint i = 0; i < self->received->len; i++)
+    {
+      Received *received = g_ptr_array_index (self->received, i);
+      ConfabRemoteTrack *track;
 
-  self->remote_description_set = TRUE;
-  flush_candidates (self);
+      if (received->stream == NULL || received->mline >= self->remote_sending->len ||
+          g_array_index (self->remote_sending, gboolean, received->mline))
+        continue;
 
-  if (is_offer)
-    create_answer (self);
-  else
-    after_negotiation (object, NULL);
+      g_debug ("The peer stopped sending the %s of m-line %u", received->video ? "video" : "audio",
+               received->mline);
+      track = _confab_stream_take_remote_track (received->stream, received->video);
+      if (track != NULL)
+        g_ptr_array_add (self->parked_tracks, track);
+
+      if (!_confab_stream_has_remote_track (received->stream, TRUE) &&
+          !_confab_stream_has_remote_track (received->stream, FALSE))
+        g_ptr_array_add (emptied, g_object_ref (received->stream));
+      g_clear_object (&received->stream);
+    }
+
+  for (guint i = 0; i < emptied->len; i++)
+    {
+      ConfabStream *stream = g_ptr_array_index (emptied, i);
+      guint position;
+
+      if (!g_list_store_find (self->remote_streams, stream, &position))
+        continue;
+
+      g_list_store_remove (self->remote_streams, position);
+      g_signal_emit (self, signals[SIGNAL_REMOTE_STREAM_REMOVED], 0, stream);
+      confab_stream_release (stream);
+      if (self->closed)
+        return;
+    }
 }
 
 typedef struct {
   ConfabWeakHandle *handle;
   gboolean          is_offer;
+  GArray           *sending;     /* gboolean per m-line: the peer sends there */
 } RemoteData;
 
 static void
@@ -503,7 +597,33 @@ remote_data_free (gpointer data)
   RemoteData *remote = data;
 
   _confab_weak_handle_unref (remote->handle);
+  g_clear_pointer (&remote->sending, g_array_unref);
   g_free (remote);
+}
+
+static void
+on_remote_description_applied (GObject  *object,
+                               gpointer  data)
+{
+  ConfabPeerConnection *self = CONFAB_PEER_CONNECTION (object);
+  RemoteData *remote = data;
+
+  if (self->closed)
+    return;
+
+  self->remote_description_set = TRUE;
+  flush_candidates (self);
+
+  g_array_set_size (self->remote_sending, 0);
+  g_array_append_vals (self->remote_sending, remote->sending->data, remote->sending->len);
+  remove_stopped_tracks (self);
+  if (self->closed)
+    return;
+
+  if (remote->is_offer)
+    create_answer (self);
+  else
+    after_negotiation (object, NULL);
 }
 
 static void
@@ -516,10 +636,37 @@ on_remote_description_set (GstPromise *promise,
   if (error != NULL)
     report_error_later (remote->handle, error);
   else
-    _confab_weak_handle_invoke (remote->handle, on_remote_description_applied,
-                                GINT_TO_POINTER (remote->is_offer), NULL);
+    {
+      RemoteData *applied = g_new0 (RemoteData, 1);
+
+      applied->handle = _confab_weak_handle_ref (remote->handle);
+      applied->is_offer = remote->is_offer;
+      applied->sending = g_array_ref (remote->sending);
+      _confab_weak_handle_invoke (remote->handle, on_remote_description_applied, applied, remote_data_free);
+    }
 
   gst_promise_unref (promise);
+}
+
+/* Whether the sender of @sdp sends on each of its m-lines. */
+static GArray *
+sending_media (const GstSDPMessage *sdp)
+{
+  GArray *sending = g_array_new (FALSE, TRUE, sizeof (gboolean));
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+      /* port 0 is a rejected m-line, unless it only shares the bundle's transport */
+      gboolean sends = (gst_sdp_media_get_port (media) != 0 ||
+                        gst_sdp_media_get_attribute_val (media, "bundle-only") != NULL) &&
+                       gst_sdp_media_get_attribute_val (media, "recvonly") == NULL &&
+                       gst_sdp_media_get_attribute_val (media, "inactive") == NULL;
+
+      g_array_append_val (sending, sends);
+    }
+
+  return sending;
 }
 
 /* webrtcbin callbacks (its threads) */
@@ -538,7 +685,9 @@ negotiation_needed_main (GObject  *object,
   switch (self->role)
     {
     case ROLE_OFFERER:
-      do_create_offer (self, FALSE);
+      /* what we change (streams added or removed) is offered at once already;
+       * another offer now would only repeat it */
+      g_debug ("webrtcbin says negotiation is needed; nothing left to offer");
       break;
 
     case ROLE_ANSWERER:
@@ -649,6 +798,8 @@ on_ice_state_notify (GObject    *webrtc,
 
 typedef struct {
   ConfabRemoteTrack *track;
+  char              *msid;
+  guint              mline;
 } TrackData;
 
 static void
@@ -658,7 +809,30 @@ track_data_free (gpointer data)
 
   /* Not taken by a stream: the connection is gone. */
   g_clear_pointer (&track_data->track, _confab_remote_track_free);
+  g_free (track_data->msid);
   g_free (track_data);
+}
+
+/* The remote stream a new track of @video kind joins: the one with the same msid
+ * (the peer's MediaStream); from a peer that names none, the first such stream
+ * lacking this kind. NULL: a new stream. */
+static ConfabStream *
+stream_for_track (ConfabPeerConnection *self,
+                  const char           *msid,
+                  gboolean              video)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->remote_streams));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(ConfabStream) candidate = g_list_model_get_item (G_LIST_MODEL (self->remote_streams), i);
+
+      if (g_strcmp0 (remote_msid (self, candidate), msid) == 0 &&
+          !_confab_stream_has_remote_track (candidate, video))
+        return g_steal_pointer (&candidate);
+    }
+
+  return NULL;
 }
 
 static void
@@ -670,7 +844,7 @@ track_added_main (GObject  *object,
   ConfabRemoteTrack *track = g_steal_pointer (&track_data->track);
   gboolean video = _confab_remote_track_is_video (track);
   g_autoptr(ConfabStream) stream = NULL;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->remote_streams));
+  Received *received;
   gboolean is_new = FALSE;
 
   if (self->closed)
@@ -679,26 +853,31 @@ track_added_main (GObject  *object,
       return;
     }
 
-  if (!_confab_remote_track_is_playable (track))
+  /* Unplayable, or on an m-line the peer stopped sending on already. */
+  if (!_confab_remote_track_is_playable (track) ||
+      (track_data->mline < self->remote_sending->len &&
+       !g_array_index (self->remote_sending, gboolean, track_data->mline)))
     {
-      g_ptr_array_add (self->unplayable_tracks, track);
+      g_debug ("Parking a received %s track (m-line %u)", video ? "video" : "audio", track_data->mline);
+      g_ptr_array_add (self->parked_tracks, track);
       return;
     }
 
-  /* A peer's audio and video make one stream; a second video (a screen) another. */
-  for (guint i = 0; i < n && stream == NULL; i++)
-    {
-      g_autoptr(ConfabStream) candidate = g_list_model_get_item (G_LIST_MODEL (self->remote_streams), i);
-
-      if (!_confab_stream_has_remote_track (candidate, video))
-        stream = g_steal_pointer (&candidate);
-    }
-
+  g_debug ("Received %s on m-line %u, msid %s", video ? "video" : "audio", track_data->mline,
+           track_data->msid != NULL ? track_data->msid : "(none)");
+  stream = stream_for_track (self, track_data->msid, video);
   if (stream == NULL)
     {
       stream = _confab_stream_new_remote (self->engine);
       is_new = TRUE;
     }
+
+  received = g_new0 (Received, 1);
+  received->mline = track_data->mline;
+  received->video = video;
+  received->msid = g_strdup (track_data->msid);
+  received->stream = g_object_ref (stream);
+  g_ptr_array_add (self->received, received);
 
   _confab_stream_add_remote_track (stream, track);
 
@@ -709,12 +888,59 @@ track_added_main (GObject  *object,
     }
 }
 
+/* webrtcbin describes a transceiver in an offer from its codec preferences, else from
+ * the caps of its pad: the sink pad's, or the src pad's for a recvonly one, whose peer
+ * (our depayloader) answers only a template once the peer stops sending there ("Could
+ * not reuse transceiver"). Pins what @caps (negotiated) say as its preferences. */
+static void
+pin_codec (GstWebRTCRTPTransceiver *transceiver,
+           GstCaps                 *caps)
+{
+  g_autoptr(GstCaps) preferences = NULL;
+  g_autoptr(GstCaps) existing = NULL;
+  const GstStructure *structure;
+  GstStructure *pinned;
+  static const char *fields[] = { "media", "encoding-name", "clock-rate", "payload", "encoding-params" };
+
+  g_object_get (transceiver, "codec-preferences", &existing, NULL);
+  if (existing != NULL || caps == NULL || gst_caps_get_size (caps) == 0)
+    return;
+
+  structure = gst_caps_get_structure (caps, 0);
+  pinned = gst_structure_new_empty ("application/x-rtp");
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      const GValue *value = gst_structure_get_value (structure, fields[i]);
+
+      if (value != NULL)
+        gst_structure_set_value (pinned, fields[i], value);
+    }
+
+  preferences = gst_caps_new_full (pinned, NULL);
+  g_object_set (transceiver, "codec-preferences", preferences, NULL);
+}
+
+/* Streaming thread: a transceiver webrtcbin made for a track the peer offered has no
+ * sink pad to take its caps from. */
+static void
+pin_received_codec (GstWebRTCRTPTransceiver *transceiver,
+                    GstPad                  *pad)
+{
+  g_autoptr(GstCaps) current = gst_pad_get_current_caps (pad);
+  GstWebRTCRTPTransceiverDirection direction = GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_NONE;
+
+  g_object_get (transceiver, "direction", &direction, NULL);
+  if (direction == GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY)
+    pin_codec (transceiver, current);
+}
+
 static void
 on_pad_added (GstElement *webrtc,
               GstPad     *pad,
               gpointer    user_data)
 {
   ConfabWeakHandle *handle = user_data;
+  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
   ConfabMediaEngine *engine;
   TrackData *track_data;
 
@@ -723,6 +949,15 @@ on_pad_added (GstElement *webrtc,
 
   engine = g_object_get_data (G_OBJECT (webrtc), "confab-engine");
   track_data = g_new0 (TrackData, 1);
+  track_data->mline = G_MAXUINT;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (pad), "msid") != NULL)
+    g_object_get (pad, "msid", &track_data->msid, NULL);
+  g_object_get (pad, "transceiver", &transceiver, NULL);
+  if (transceiver != NULL)
+    {
+      g_object_get (transceiver, "mlineindex", &track_data->mline, NULL);
+      pin_received_codec (transceiver, pad);
+    }
   track_data->track = _confab_remote_track_new (engine, pad);
   _confab_weak_handle_invoke (handle, track_added_main, track_data, track_data_free);
 }
@@ -1170,6 +1405,9 @@ link_sender_track (ConfabPeerConnection  *self,
       return NULL;
     }
   g_object_set_data_full (G_OBJECT (filter), "confab-webrtc-pad", webrtc_sink, gst_object_unref);
+  /* The peer groups the tracks of one stream by this id (a=msid). */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (webrtc_sink), "msid") != NULL)
+    g_object_set (webrtc_sink, "msid", sender->msid, NULL);
 
   for (guint i = sender->elements->len; i > first; i--)
     gst_element_sync_state_with_parent (g_ptr_array_index (sender->elements, i - 1));
@@ -1180,6 +1418,8 @@ link_sender_track (ConfabPeerConnection  *self,
                                    drop_until_negotiated, NULL, NULL);
 
     g_object_set_data (G_OBJECT (queue_src), "confab-hold", GSIZE_TO_POINTER (id));
+    /* borrowed: the capsfilter holds it as long as the sender lives */
+    g_object_set_data (G_OBJECT (queue_src), "confab-webrtc-pad", webrtc_sink);
     g_ptr_array_add (sender->held_pads, g_steal_pointer (&queue_src));
   }
 
@@ -1190,9 +1430,14 @@ link_sender_track (ConfabPeerConnection  *self,
   return tee_pad;
 }
 
+/* Takes @sender's elements out. Its webrtcbin sink pads are released, or with
+ * @keep_pads kept (unlinked) in idle_pads: a transceiver that was negotiated stays in
+ * every later offer (webrtcbin 1.22 never removes an m-line), and webrtcbin describes
+ * it from its pad's caps. */
 static void
 remove_sender (ConfabPeerConnection *self,
-               Sender               *sender)
+               Sender               *sender,
+               gboolean              keep_pads)
 {
   for (guint i = 0; i < sender->tee_pads->len; i++)
     {
@@ -1219,12 +1464,51 @@ remove_sender (ConfabPeerConnection *self,
 
           if (peer != NULL)
             gst_pad_unlink (src, webrtc_pad);
-          gst_element_release_request_pad (self->webrtc, webrtc_pad);
+          if (keep_pads)
+            g_ptr_array_add (self->idle_pads, gst_object_ref (webrtc_pad));
+          else
+            gst_element_release_request_pad (self->webrtc, webrtc_pad);
         }
     }
 
   _confab_media_engine_remove_all (self->engine, sender->elements);
   g_ptr_array_set_size (sender->elements, 0);
+}
+
+/* Whether the peer sends on the m-line of @webrtc_pad's transceiver (as its last
+ * description said). */
+static gboolean
+peer_sends_on (ConfabPeerConnection *self,
+               GstPad               *webrtc_pad)
+{
+  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
+  guint mline = G_MAXUINT;
+
+  g_object_get (webrtc_pad, "transceiver", &transceiver, NULL);
+  if (transceiver != NULL)
+    g_object_get (transceiver, "mlineindex", &mline, NULL);
+
+  return mline < self->remote_sending->len && g_array_index (self->remote_sending, gboolean, mline);
+}
+
+/* This side no longer sends on the transceiver of @webrtc_pad, nor will again:
+ * webrtcbin 1.22 allows no direction change but to inactive (and none back). */
+static void
+stop_sending_on (GstPad *webrtc_pad)
+{
+  g_autoptr(GstWebRTCRTPTransceiver) transceiver = NULL;
+  g_autoptr(GstCaps) caps = NULL;
+
+  g_object_get (webrtc_pad, "transceiver", &transceiver, NULL);
+  if (transceiver == NULL)
+    return;
+
+  /* described in later offers from these, as sent */
+  caps = gst_pad_get_current_caps (webrtc_pad);
+  if (caps == NULL)
+    caps = gst_pad_peer_query_caps (webrtc_pad, NULL);
+  pin_codec (transceiver, caps);
+  g_object_set (transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, NULL);
 }
 
 static void
@@ -1269,7 +1553,10 @@ confab_peer_connection_finalize (GObject *object)
   _confab_weak_handle_unref (self->handle);
   g_clear_pointer (&self->senders, g_ptr_array_unref);
   g_clear_object (&self->remote_streams);
-  g_clear_pointer (&self->unplayable_tracks, g_ptr_array_unref);
+  g_clear_pointer (&self->received, g_ptr_array_unref);
+  g_clear_pointer (&self->parked_tracks, g_ptr_array_unref);
+  g_clear_pointer (&self->idle_pads, g_ptr_array_unref);
+  g_clear_pointer (&self->remote_sending, g_array_unref);
   g_clear_pointer (&self->pending_candidates, g_array_unref);
 
   G_OBJECT_CLASS (confab_peer_connection_parent_class)->finalize (object);
@@ -1336,11 +1623,27 @@ confab_peer_connection_class_init (ConfabPeerConnectionClass *klass)
    * @self: the connection
    * @stream: the new remote #ConfabStream
    *
-   * The peer's media started arriving. Later tracks of the same kind-less stream
-   * (video added by renegotiation) show up as #ConfabStream:has-video changing.
+   * The peer's media started arriving. Its tracks are grouped by the msid the peer
+   * gives them (from a peer that gives none, its audio and video make one stream):
+   * a later track of the same stream shows up as #ConfabStream:has-video or
+   * #ConfabStream:has-audio changing.
    */
   signals[SIGNAL_REMOTE_STREAM_ADDED] =
     g_signal_new ("remote-stream-added",
+                  G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, CONFAB_TYPE_STREAM);
+
+  /**
+   * ConfabPeerConnection::remote-stream-removed:
+   * @self: the connection
+   * @stream: the remote #ConfabStream
+   *
+   * The peer stopped sending every track of @stream (a description in which their
+   * m-lines no longer send). It is no longer in the remote streams, and it is
+   * released (#ConfabStream::ended) once this signal returns.
+   */
+  signals[SIGNAL_REMOTE_STREAM_REMOVED] =
+    g_signal_new ("remote-stream-removed",
                   G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 1, CONFAB_TYPE_STREAM);
 
@@ -1369,8 +1672,9 @@ confab_peer_connection_class_init (ConfabPeerConnectionClass *klass)
    * ConfabPeerConnection::negotiation-needed:
    * @self: the connection
    *
-   * On the answering side: a change (a stream added here) needs a new offer. The call
-   * layer may call confab_peer_connection_create_offer() once the peer agrees.
+   * On the answering side, webrtcbin says a new offer is needed. Streams added or
+   * removed here already made one; what remains (tracks answered with that the offer
+   * did not ask for) cannot be offered by this side.
    */
   signals[SIGNAL_NEGOTIATION_NEEDED] =
     g_signal_new ("negotiation-needed",
@@ -1393,7 +1697,10 @@ confab_peer_connection_init (ConfabPeerConnection *self)
 {
   self->senders = g_ptr_array_new_with_free_func (sender_free);
   self->remote_streams = g_list_store_new (CONFAB_TYPE_STREAM);
-  self->unplayable_tracks = g_ptr_array_new_with_free_func ((GDestroyNotify) _confab_remote_track_free);
+  self->received = g_ptr_array_new_with_free_func (received_free);
+  self->parked_tracks = g_ptr_array_new_with_free_func ((GDestroyNotify) _confab_remote_track_free);
+  self->idle_pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->remote_sending = g_array_new (FALSE, TRUE, sizeof (gboolean));
   self->pending_candidates = g_array_new (FALSE, TRUE, sizeof (Candidate));
   g_array_set_clear_func (self->pending_candidates, candidate_clear);
   self->ice_state = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
@@ -1592,7 +1899,8 @@ bad:
  * @error: return location for a #GError
  *
  * Sends @stream's audio and video (already encoded, shared with any other connection
- * sending it) to the peer. During a call this renegotiates.
+ * sending it) to the peer, under an msid of their own. Once negotiation has started
+ * (create_offer() or a remote offer), this side offers at once: renegotiation.
  *
  * Returns: %TRUE, or %FALSE with an error (a remote or released stream, one already
  *   sent, a closed connection)
@@ -1634,6 +1942,11 @@ confab_peer_connection_add_stream (ConfabPeerConnection  *self,
 
   sender = g_new0 (Sender, 1);
   sender->stream = g_object_ref (stream);
+  {
+    g_autofree char *uuid = g_uuid_string_random ();
+
+    sender->msid = g_strconcat ("confab-", uuid, NULL);
+  }
   sender->elements = g_ptr_array_new_with_free_func (gst_object_unref);
   sender->tee_pads = g_ptr_array_new_with_free_func (gst_object_unref);
   sender->held_pads = g_ptr_array_new_with_free_func (gst_object_unref);
@@ -1648,7 +1961,7 @@ confab_peer_connection_add_stream (ConfabPeerConnection  *self,
       tee_pad = link_sender_track (self, sender, video, error);
       if (tee_pad == NULL)
         {
-          remove_sender (self, sender);
+          remove_sender (self, sender, FALSE);
           sender_free (sender);
           return FALSE;
         }
@@ -1656,6 +1969,10 @@ confab_peer_connection_add_stream (ConfabPeerConnection  *self,
     }
 
   g_ptr_array_add (self->senders, sender);
+
+  if (self->role != ROLE_UNDECIDED)
+    do_create_offer (self, FALSE);
+
   return TRUE;
 }
 
@@ -1663,26 +1980,120 @@ confab_peer_connection_add_stream (ConfabPeerConnection  *self,
  * confab_peer_connection_remove_stream:
  * @self: a #ConfabPeerConnection
  * @stream: a #ConfabStream added before
+ * @error: return location for a #GError
  *
- * Stops sending @stream on this connection.
+ * Stops sending @stream on this connection, and tells the peer: its transceivers
+ * turn inactive, and once negotiated (this side offers) the peer removes the tracks
+ * it received from them. The m-lines stay, unused for good (webrtcbin 1.22 removes
+ * none and turns none back on): sending again takes new ones.
+ *
+ * Returns: %TRUE, or %FALSE with %CONFAB_MEDIA_ERROR_BAD_PARAMETER (@stream is not
+ *   sent here), %CONFAB_MEDIA_ERROR_NOT_SUPPORTED (the peer sends on the same
+ *   m-lines: they would have to turn recvonly, which webrtcbin 1.22 cannot do) or
+ *   %CONFAB_MEDIA_ERROR_WRONG_STATE (closed); nothing changes then
  */
-void
-confab_peer_connection_remove_stream (ConfabPeerConnection *self,
-                                      ConfabStream         *stream)
+gboolean
+confab_peer_connection_remove_stream (ConfabPeerConnection  *self,
+                                      ConfabStream          *stream,
+                                      GError               **error)
 {
-  g_return_if_fail (CONFAB_IS_PEER_CONNECTION (self));
+  Sender *sender = NULL;
+  guint index;
+
+  g_return_val_if_fail (CONFAB_IS_PEER_CONNECTION (self), FALSE);
+  g_return_val_if_fail (CONFAB_IS_STREAM (stream), FALSE);
+
+  if (self->closed)
+    {
+      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
+                           "The connection is closed");
+      return FALSE;
+    }
+
+  for (index = 0; index < self->senders->len && sender == NULL; index++)
+    if (((Sender *) g_ptr_array_index (self->senders, index))->stream == stream)
+      sender = g_ptr_array_index (self->senders, index);
+
+  if (sender == NULL)
+    {
+      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
+                           "The stream is not sent on this connection");
+      return FALSE;
+    }
+
+  /* An m-line the peer sends on too (the call's first streams share theirs) would
+   * have to turn recvonly, which webrtcbin 1.22 refuses. */
+  for (guint i = 0; i < sender->elements->len; i++)
+    {
+      GstPad *webrtc_pad = g_object_get_data (g_ptr_array_index (sender->elements, i), "confab-webrtc-pad");
+
+      if (webrtc_pad != NULL && peer_sends_on (self, webrtc_pad))
+        {
+          g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_NOT_SUPPORTED,
+                               "The peer sends on this stream's media lines too, and they cannot "
+                               "be made receive-only: mute the stream instead");
+          return FALSE;
+        }
+    }
+
+  for (guint i = 0; i < sender->elements->len; i++)
+    {
+      GstPad *webrtc_pad = g_object_get_data (g_ptr_array_index (sender->elements, i), "confab-webrtc-pad");
+
+      if (webrtc_pad != NULL)
+        stop_sending_on (webrtc_pad);
+    }
+
+  remove_sender (self, sender, TRUE);
+  g_ptr_array_remove_index (self->senders, index - 1);
+
+  /* Releasing a pad does not tell the peer: the new directions go in an offer. */
+  if (self->role != ROLE_UNDECIDED)
+    do_create_offer (self, FALSE);
+
+  return TRUE;
+}
+
+/**
+ * confab_peer_connection_get_local_msid:
+ * @self: a #ConfabPeerConnection
+ * @stream: a local #ConfabStream
+ *
+ * Returns: (nullable): the MediaStream id (SDP `msid`) under which @stream's tracks
+ *   are sent to the peer, or %NULL if @stream is not sent here
+ */
+const char *
+confab_peer_connection_get_local_msid (ConfabPeerConnection *self,
+                                       ConfabStream         *stream)
+{
+  g_return_val_if_fail (CONFAB_IS_PEER_CONNECTION (self), NULL);
 
   for (guint i = 0; i < self->senders->len; i++)
     {
       Sender *sender = g_ptr_array_index (self->senders, i);
 
       if (sender->stream == stream)
-        {
-          remove_sender (self, sender);
-          g_ptr_array_remove_index (self->senders, i);
-          return;
-        }
+        return sender->msid;
     }
+
+  return NULL;
+}
+
+/**
+ * confab_peer_connection_get_remote_msid:
+ * @self: a #ConfabPeerConnection
+ * @stream: a remote #ConfabStream of this connection
+ *
+ * Returns: (nullable): the MediaStream id (SDP `msid`) the peer gave the tracks of
+ *   @stream, or %NULL if it gave none
+ */
+const char *
+confab_peer_connection_get_remote_msid (ConfabPeerConnection *self,
+                                        ConfabStream         *stream)
+{
+  g_return_val_if_fail (CONFAB_IS_PEER_CONNECTION (self), NULL);
+
+  return remote_msid (self, stream);
 }
 
 /**
@@ -1896,6 +2307,7 @@ confab_peer_connection_set_remote_description (ConfabPeerConnection  *self,
   remote = g_new0 (RemoteData, 1);
   remote->handle = _confab_weak_handle_ref (self->handle);
   remote->is_offer = is_offer;
+  remote->sending = sending_media (message);
   g_signal_emit_by_name (self->webrtc, "set-remote-description", description,
                          gst_promise_new_with_change_func (on_remote_description_set, remote, remote_data_free));
   gst_webrtc_session_description_free (description);
@@ -2095,8 +2507,12 @@ confab_peer_connection_close (ConfabPeerConnection *self)
     }
 
   for (guint i = 0; i < self->senders->len; i++)
-    remove_sender (self, g_ptr_array_index (self->senders, i));
+    remove_sender (self, g_ptr_array_index (self->senders, i), FALSE);
   g_ptr_array_set_size (self->senders, 0);
+
+  for (guint i = 0; i < self->idle_pads->len && self->webrtc != NULL; i++)
+    gst_element_release_request_pad (self->webrtc, g_ptr_array_index (self->idle_pads, i));
+  g_ptr_array_set_size (self->idle_pads, 0);
 
   if (self->webrtc != NULL)
     {
@@ -2112,7 +2528,8 @@ confab_peer_connection_close (ConfabPeerConnection *self)
       confab_stream_release (stream);
     }
   g_list_store_remove_all (self->remote_streams);
-  g_ptr_array_set_size (self->unplayable_tracks, 0);
+  g_ptr_array_set_size (self->received, 0);
+  g_ptr_array_set_size (self->parked_tracks, 0);
   g_array_set_size (self->pending_candidates, 0);
 
   if (self->connected)

@@ -24,7 +24,12 @@ gboolean                     confab_peer_connection_set_ice_servers        (Conf
 gboolean                     confab_peer_connection_add_stream             (ConfabPeerConnection  *self,
                                                                             ConfabStream          *stream,
                                                                             GError               **error);
-void                         confab_peer_connection_remove_stream          (ConfabPeerConnection  *self,
+gboolean                     confab_peer_connection_remove_stream          (ConfabPeerConnection  *self,
+                                                                            ConfabStream          *stream,
+                                                                            GError               **error);
+const char                  *confab_peer_connection_get_local_msid         (ConfabPeerConnection  *self,
+                                                                            ConfabStream          *stream);
+const char                  *confab_peer_connection_get_remote_msid        (ConfabPeerConnection  *self,
                                                                             ConfabStream          *stream);
 gboolean                     confab_peer_connection_replace_stream         (ConfabPeerConnection  *self,
                                                                             ConfabStream          *old_stream,

@@ -24,6 +24,8 @@ void               _confab_stream_add_remote_track   (ConfabStream       *self,
                                                       ConfabRemoteTrack  *track);
 gboolean           _confab_stream_has_remote_track   (ConfabStream       *self,
                                                       gboolean            video);
+ConfabRemoteTrack *_confab_stream_take_remote_track  (ConfabStream       *self,
+                                                      gboolean            video);
 void               _confab_stream_set_is_screensharing (ConfabStream     *self,
                                                         gboolean          is_screensharing);
 

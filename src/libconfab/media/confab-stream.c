@@ -778,6 +778,18 @@ make_audio_source (const Options  *options,
   return _confab_media_device_create_element (CONFAB_MEDIA_DEVICE_KIND_MICROPHONE, options->audio_device, error);
 }
 
+/* A sink joining the running pipeline must not preroll: its ASYNC_START would make
+ * the whole pipeline lose its state, and the state change that ends it, run from a
+ * streaming thread, would start elements other streams are still linking. */
+static void
+join_without_preroll (GstElement *sink)
+{
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "async") != NULL)
+    g_object_set (sink, "async", FALSE, NULL);
+  else if (GST_IS_BIN (sink))
+    g_object_set (sink, "async-handling", TRUE, NULL);
+}
+
 /* The output that hangs on a raw video tee (local preview or remote picture). */
 static void
 set_video_output (ConfabStream *self,
@@ -800,6 +812,7 @@ set_video_output (ConfabStream *self,
       return;
     }
 
+  join_without_preroll (sink);
   self->video_output = g_ptr_array_new_with_free_func (gst_object_unref);
   if (!add_element (self, self->video_output, make_leaky_queue (1, 0), NULL) ||
       !add_element (self, self->video_output, _confab_media_make_element ("videoconvert", NULL), NULL) ||
@@ -897,6 +910,7 @@ set_audio_output (ConfabStream *self)
       return;
     }
 
+  join_without_preroll (sink);
   self->audio_output = g_ptr_array_new_with_free_func (gst_object_unref);
   self->output_volume = _confab_media_make_element ("volume", "mute", !self->audio_enabled, NULL);
   if (!add_element (self, self->audio_output, _confab_media_make_element ("queue", NULL), NULL) ||
@@ -1813,7 +1827,9 @@ confab_stream_get_released (ConfabStream *self)
  * %NULL stops showing it. Frames are converted to whatever @sink's caps ask for (e.g.
  * `video/x-raw,format=RGBA`), and a frame the sink is too slow for is dropped. For a
  * local stream this is the self-view. On a remote stream whose video has not arrived
- * yet, @sink is used once it does.
+ * yet, @sink is used once it does. @sink joins a running pipeline, so it does not
+ * preroll: its `async` property is turned off (a bin handles its state changes
+ * itself).
  */
 void
 confab_stream_set_video_sink (ConfabStream *self,
@@ -2515,6 +2531,46 @@ _confab_stream_has_remote_track (ConfabStream *self,
                                  gboolean      video)
 {
   return video ? self->video_track != NULL : self->audio_track != NULL;
+}
+
+/* Main context: the peer stopped sending this remote stream's audio or video. Its
+ * outputs are taken down and the track is handed back (transfer full; %NULL if there
+ * was none): the caller keeps its chain until webrtcbin's pad goes. */
+ConfabRemoteTrack *
+_confab_stream_take_remote_track (ConfabStream *self,
+                                  gboolean      video)
+{
+  ConfabRemoteTrack *track;
+
+  g_return_val_if_fail (CONFAB_IS_STREAM (self), NULL);
+
+  if (video)
+    track = g_steal_pointer (&self->video_track);
+  else
+    track = g_steal_pointer (&self->audio_track);
+  if (track == NULL)
+    return NULL;
+
+  if (video)
+    {
+      /* Frames asked for come again with the next video, if any. */
+      if (self->frames != NULL)
+        self->frames_requested = TRUE;
+      remove_video_output (self);
+      self->has_video = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_VIDEO]);
+    }
+  else
+    {
+      remove_audio_output (self);
+      self->has_audio = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_AUDIO]);
+    }
+
+  for (guint i = 0; i < track->elements->len; i++)
+    _confab_media_engine_tag (g_ptr_array_index (track->elements, i), NULL, NULL);
+
+  return track;
 }
 
 /* Main context: @track (transfer full) becomes this remote stream's audio or video. */

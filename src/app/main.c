@@ -7,6 +7,7 @@
 #include "confab-util.h"
 
 #include <glib/gi18n.h>
+#include <gst/gst.h>
 
 #include <locale.h>
 
@@ -48,6 +49,12 @@ main (int   argc,
 
   app = confab_application_new ();
   status = g_application_run (G_APPLICATION (app), argc, argv);
+  if (status == 0)
+    status = confab_application_get_exit_status (app);
+  g_clear_object (&app);
 
-  return status != 0 ? status : confab_application_get_exit_status (app);
+  /* join GStreamer's pooled streaming threads before the exit handlers run: one that
+   * ends during OpenSSL's clean-up at exit frees its thread state a second time */
+  gst_deinit ();
+  return status;
 }

@@ -614,5 +614,8 @@ main (int    argc,
   g_free (bot.video_source);
   g_free (bot.audio_source);
 
+  /* join GStreamer's pooled streaming threads before the exit handlers run: one that
+   * ends during OpenSSL's clean-up at exit frees its thread state a second time */
+  gst_deinit ();
   return bot.exit_status;
 }

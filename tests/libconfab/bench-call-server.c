@@ -236,6 +236,7 @@ main (int    argc,
   ConfabReceivedCallInvitation *invitation = NULL;
   int calls = 20, steady_seconds = 5, width = 640, height = 480, fps = 30;
   double cpu_percent = -1;
+  int status;
   const GOptionEntry entries[] = {
     { "calls", 0, 0, G_OPTION_ARG_INT, &calls, "Calls to measure (20)", "N" },
     { "steady-seconds", 0, 0, G_OPTION_ARG_INT, &steady_seconds, "Length of the CPU measurement (5)", "S" },
@@ -377,5 +378,12 @@ main (int    argc,
   g_clear_object (&invitation);
   test_disconnect (alice);
   test_disconnect (bob);
-  return ringing_ms->len == (guint) calls && frame_ms->len == (guint) calls ? 0 : 1;
+  status = ringing_ms->len == (guint) calls && frame_ms->len == (guint) calls ? 0 : 1;
+  g_clear_object (&alice);
+  g_clear_object (&bob);
+
+  /* join GStreamer's pooled streaming threads before the exit handlers run: one that
+   * ends during OpenSSL's clean-up at exit frees its thread state a second time */
+  gst_deinit ();
+  return status;
 }

@@ -360,6 +360,8 @@ int
 main (int    argc,
       char **argv)
 {
+  int status;
+
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
 
@@ -370,5 +372,10 @@ main (int    argc,
   g_test_add_func ("/confab-bot/account-echoes", test_account_bot_echoes);
   g_test_add_func ("/confab-bot/bad-credentials", test_bot_bad_credentials);
 
-  return g_test_run ();
+  status = g_test_run ();
+
+  /* join GStreamer's pooled streaming threads before the exit handlers run: one that
+   * ends during OpenSSL's clean-up at exit frees its thread state a second time */
+  gst_deinit ();
+  return status;
 }

@@ -1397,5 +1397,8 @@ main (int    argc,
 
   confab_test_server_free (server);
   g_free (guest_uri);
+  /* join GStreamer's pooled streaming threads before the exit handlers run: one that
+   * ends during OpenSSL's clean-up at exit frees its thread state a second time */
+  gst_deinit ();
   return status;
 }

@@ -533,5 +533,8 @@ main (int   argc,
 
   g_test_dbus_down (bus);
 
+  /* join GStreamer's pooled streaming threads before the exit handlers run: one that
+   * ends during OpenSSL's clean-up at exit frees its thread state a second time */
+  gst_deinit ();
   return status;
 }

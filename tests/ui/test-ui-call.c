@@ -1405,5 +1405,8 @@ main (int   argc,
   g_application_release (G_APPLICATION (app));
   g_clear_object (&app);
 
+  /* join GStreamer's pooled streaming threads before the exit handlers run: one that
+   * ends during OpenSSL's clean-up at exit frees its thread state a second time */
+  gst_deinit ();
   return status;
 }

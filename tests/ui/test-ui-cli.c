@@ -433,6 +433,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
     {
       g_print ("1..0 # SKIP no display\n");
@@ -448,5 +450,10 @@ main (int   argc,
   g_test_add_func ("/ui/cli/call-screenshot", test_call_screenshot);
   g_test_add_func ("/ui/cli/accept-calls-screenshot", test_accept_calls_screenshot);
 
-  return g_test_run ();
+  status = g_test_run ();
+
+  /* join GStreamer's pooled streaming threads before the exit handlers run: one that
+   * ends during OpenSSL's clean-up at exit frees its thread state a second time */
+  gst_deinit ();
+  return status;
 }

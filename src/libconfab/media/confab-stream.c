@@ -716,6 +716,49 @@ make_portal_source (ConfabScreencast **screencast,
   return source;
 }
 
+/* X11: ximagesrc, converted to I420 on its own streaming thread. ximagesrc keeps the
+ * buffers that come back to it for reuse, each holding a reference to it, and empties
+ * that cache when it stops: a buffer still waiting in a queue downstream would come
+ * back after that and keep the element alive forever. Converted at once, no buffer of
+ * its own ever leaves the bin. */
+static GstElement *
+make_x11_screen_source (GError **error)
+{
+  g_autoptr(GstCaps) caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "I420", NULL);
+  g_autoptr(GstPad) src = NULL;
+  GstElement *bin, *capture, *convert, *filter;
+
+  capture = _confab_media_make_element ("ximagesrc", "use-damage", FALSE, "show-pointer", TRUE, NULL);
+  convert = _confab_media_make_element ("videoconvert", NULL);
+  filter = _confab_media_make_element ("capsfilter", "caps", caps, NULL);
+  if (capture == NULL || convert == NULL || filter == NULL)
+    {
+      GstElement *made[] = { capture, convert, filter };
+
+      for (guint i = 0; i < G_N_ELEMENTS (made); i++)
+        if (made[i] != NULL)
+          gst_object_unref (gst_object_ref_sink (made[i]));
+      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_MISSING_PLUGIN,
+                           "Capturing the X11 screen needs ximagesrc and videoconvert "
+                           "(gstreamer1.0-plugins-good, gstreamer1.0-plugins-base)");
+      return NULL;
+    }
+
+  bin = gst_bin_new (NULL);
+  gst_bin_add_many (GST_BIN (bin), capture, convert, filter, NULL);
+  if (!gst_element_link_many (capture, convert, filter, NULL))
+    {
+      gst_object_unref (gst_object_ref_sink (bin));
+      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_FAILED,
+                           "Could not link the screen capture");
+      return NULL;
+    }
+  src = gst_element_get_static_pad (filter, "src");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("src", src));
+
+  return bin;
+}
+
 static GstElement *
 make_video_source (const Options     *options,
                    ConfabScreencast **screencast,
@@ -742,7 +785,7 @@ make_video_source (const Options     *options,
       if (error != NULL && *error != NULL)
         return NULL;
 
-      return _confab_media_make_element ("ximagesrc", "use-damage", FALSE, "show-pointer", TRUE, NULL);
+      return make_x11_screen_source (error);
     }
 
   source = _confab_media_make_from_env ("CONFAB_VIDEOSRC", NULL, &local_error);
@@ -790,6 +833,23 @@ join_without_preroll (GstElement *sink)
     g_object_set (sink, "async-handling", TRUE, NULL);
 }
 
+/* The tee pad an output branch hangs on. GStreamer's tee copies the sticky events
+ * (stream-start, caps, segment) to a pad it makes before that pad joins the ones it
+ * pushes to, so a pad requested while data flows can miss the segment that arrives
+ * in between ("data flow before segment event"). A received track's tee has one pad
+ * requested before any data came (_confab_remote_track_new): every output of that
+ * track reuses it, unlinked and linked again, never released. */
+static GstPad *
+output_tee_pad (GstElement *tee)
+{
+  GstPad *kept = g_object_get_data (G_OBJECT (tee), "confab-output-pad");
+
+  if (kept != NULL && !gst_pad_is_linked (kept))
+    return gst_object_ref (kept);
+
+  return gst_element_request_pad_simple (tee, "src_%u");
+}
+
 /* The output that hangs on a raw video tee (local preview or remote picture). */
 static void
 set_video_output (ConfabStream *self,
@@ -827,7 +887,7 @@ set_video_output (ConfabStream *self,
   for (i = 0; i < self->video_output->len; i++)
     gst_element_sync_state_with_parent (g_ptr_array_index (self->video_output, i));
 
-  tee_pad = gst_element_request_pad_simple (tee, "src_%u");
+  tee_pad = output_tee_pad (tee);
   sink_pad = gst_element_get_static_pad (g_ptr_array_index (self->video_output, 0), "sink");
   gst_pad_link (tee_pad, sink_pad);
   self->video_output_pad = tee_pad;
@@ -854,7 +914,8 @@ remove_branch (ConfabStream  *self,
 
       if (peer != NULL)
         gst_pad_unlink (*tee_pad, peer);
-      if (tee != NULL)
+      /* a track's kept pad stays for its next output (output_tee_pad()) */
+      if (tee != NULL && g_object_get_data (G_OBJECT (tee), "confab-output-pad") != *tee_pad)
         gst_element_release_request_pad (tee, *tee_pad);
       gst_clear_object (tee_pad);
     }
@@ -934,7 +995,7 @@ set_audio_output (ConfabStream *self)
 
   start_chain (self->audio_output, 0);
 
-  self->audio_output_pad = gst_element_request_pad_simple (self->audio_track->tee, "src_%u");
+  self->audio_output_pad = output_tee_pad (self->audio_track->tee);
   sink_pad = gst_element_get_static_pad (g_ptr_array_index (self->audio_output, 0), "sink");
   gst_pad_link (self->audio_output_pad, sink_pad);
   return;
@@ -2431,6 +2492,15 @@ _confab_remote_track_new (ConfabMediaEngine *engine,
     {
       track->tee = add_track_element (engine, track, _confab_media_make_element ("tee", "allow-not-linked", TRUE, NULL));
       ok = track->tee != NULL && link_chain (track->elements, 0, NULL);
+    }
+
+  if (ok)
+    {
+      /* the pad the track's outputs hang on, made before any data flows: see
+       * output_tee_pad() */
+      GstPad *output = gst_element_request_pad_simple (track->tee, "src_%u");
+
+      g_object_set_data_full (G_OBJECT (track->tee), "confab-output-pad", output, gst_object_unref);
     }
 
   if (!ok)

@@ -8,6 +8,7 @@
 #include "confab-device-list-private.h"
 #include "confab-peer-connection.h"
 #include "confab-stream.h"
+#include "confab-test-speaker.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -1023,62 +1024,13 @@ test_environment_sources (void)
   confab_stream_release (stream);
 }
 
-/* A speaker for the tests: a GstDevice whose element is a fakesink counting the
- * buffers it plays. */
-#define TEST_TYPE_SPEAKER (test_speaker_get_type ())
-G_DECLARE_FINAL_TYPE (TestSpeaker, test_speaker, TEST, SPEAKER, GstDevice)
-
-struct _TestSpeaker
-{
-  GstDevice parent_instance;
-  gint      buffers;   /* atomic: counted on the streaming thread */
-  guint     elements;
-};
-
-G_DEFINE_FINAL_TYPE (TestSpeaker, test_speaker, GST_TYPE_DEVICE)
-
-static void
-on_speaker_handoff (GstElement *sink,
-                    GstBuffer  *buffer,
-                    GstPad     *pad,
-                    gint       *buffers)
-{
-  g_atomic_int_inc (buffers);
-}
-
-static GstElement *
-test_speaker_create_element (GstDevice  *device,
-                             const char *name)
-{
-  TestSpeaker *self = TEST_SPEAKER (device);
-  GstElement *sink = gst_element_factory_make ("fakesink", name);
-
-  g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
-  g_signal_connect (sink, "handoff", G_CALLBACK (on_speaker_handoff), &self->buffers);
-  self->elements++;
-  return sink;
-}
-
-static void
-test_speaker_class_init (TestSpeakerClass *klass)
-{
-  GST_DEVICE_CLASS (klass)->create_element = test_speaker_create_element;
-}
-
-static void
-test_speaker_init (TestSpeaker *self)
-{
-}
-
 static ConfabMediaDevice *
 make_speaker (const char              *name,
               ConfabMediaDeviceKind    kind,
-              TestSpeaker            **out)
+              ConfabTestSpeaker      **out)
 {
-  TestSpeaker *speaker = g_object_new (TEST_TYPE_SPEAKER,
-                                       "display-name", name,
-                                       "device-class", kind == CONFAB_MEDIA_DEVICE_KIND_SPEAKER ? "Audio/Sink" : "Audio/Source",
-                                       NULL);
+  ConfabTestSpeaker *speaker =
+    confab_test_speaker_new (name, kind == CONFAB_MEDIA_DEVICE_KIND_SPEAKER ? "Audio/Sink" : "Audio/Source", NULL);
   ConfabMediaDevice *device;
 
   gst_object_ref_sink (speaker);
@@ -1090,9 +1042,9 @@ make_speaker (const char              *name,
 }
 
 typedef struct {
-  Side        *side;
-  TestSpeaker *speaker;
-  gint         after;
+  Side              *side;
+  ConfabTestSpeaker *speaker;
+  gint               after;
 } SpeakerWait;
 
 static gboolean
@@ -1101,7 +1053,7 @@ speaker_plays (gpointer data)
   SpeakerWait *wait = data;
 
   g_assert_no_error (wait->side->error);
-  return g_atomic_int_get (&wait->speaker->buffers) > wait->after;
+  return confab_test_speaker_get_buffers (wait->speaker) > wait->after;
 }
 
 static gboolean
@@ -1119,7 +1071,7 @@ test_speaker (void)
   g_autoptr(ConfabMediaDevice) second = NULL;
   g_autoptr(ConfabMediaDevice) microphone = NULL;
   g_autoptr(GError) error = NULL;
-  TestSpeaker *first_speaker, *second_speaker, *microphone_device;
+  ConfabTestSpeaker *first_speaker, *second_speaker, *microphone_device;
   SpeakerWait wait;
   Pair pair;
   gint played;
@@ -1139,33 +1091,33 @@ test_speaker (void)
   g_assert_error (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER);
   g_clear_error (&error);
   g_assert_null (confab_stream_get_audio_output_device (pair.b.remote));
-  g_assert_cmpuint (microphone_device->elements, ==, 0);
+  g_assert_cmpuint (confab_test_speaker_get_elements (microphone_device), ==, 0);
 
   g_assert_true (confab_stream_set_audio_output_device (pair.b.remote, first, &error));
   g_assert_no_error (error);
   g_assert_true (confab_stream_get_audio_output_device (pair.b.remote) == first);
-  g_assert_cmpuint (first_speaker->elements, ==, 1);
+  g_assert_cmpuint (confab_test_speaker_get_elements (first_speaker), ==, 1);
   wait = (SpeakerWait) { &pair.b, first_speaker, 10 };
   g_assert_true (wait_for (speaker_plays, &wait));
 
   /* Switched over live: the first speaker's element is gone, the second one plays. */
   g_assert_true (confab_stream_set_audio_output_device (pair.b.remote, second, &error));
   g_assert_no_error (error);
-  played = g_atomic_int_get (&first_speaker->buffers);
-  g_assert_cmpuint (second_speaker->elements, ==, 1);
+  played = confab_test_speaker_get_buffers (first_speaker);
+  g_assert_cmpuint (confab_test_speaker_get_elements (second_speaker), ==, 1);
   wait = (SpeakerWait) { &pair.b, second_speaker, 10 };
   g_assert_true (wait_for (speaker_plays, &wait));
-  g_assert_cmpint (g_atomic_int_get (&first_speaker->buffers), ==, played);
+  g_assert_cmpint (confab_test_speaker_get_buffers (first_speaker), ==, played);
   g_assert_true (wait_for (remote_is_loud, &pair.b));
 
   /* Back to the default output. */
   g_assert_true (confab_stream_set_audio_output_device (pair.b.remote, NULL, &error));
   g_assert_no_error (error);
   g_assert_null (confab_stream_get_audio_output_device (pair.b.remote));
-  played = g_atomic_int_get (&second_speaker->buffers);
+  played = confab_test_speaker_get_buffers (second_speaker);
   g_assert_true (wait_for (remote_is_loud, &pair.b));
-  g_assert_cmpint (g_atomic_int_get (&second_speaker->buffers), ==, played);
-  g_assert_cmpuint (first_speaker->elements, ==, 1);
+  g_assert_cmpint (confab_test_speaker_get_buffers (second_speaker), ==, played);
+  g_assert_cmpuint (confab_test_speaker_get_elements (first_speaker), ==, 1);
 
   pair_clear (&pair);
   g_source_remove (ticker);

@@ -25,6 +25,7 @@
 #include "confab-incoming-call-dialog.h"
 #include "confab-resources.h"
 #include "confab-test-server.h"
+#include "confab-test-speaker.h"
 #include "confab-test-util.h"
 #include "confab-video-paintable.h"
 #include "confab-window.h"
@@ -250,49 +251,6 @@ peer_ended (gpointer data)
 static gint speaker_buffers[2];
 static const char *speaker_names[2] = { "Test speaker A", "Test speaker B" };
 
-#define TEST_TYPE_SPEAKER (test_speaker_get_type ())
-G_DECLARE_FINAL_TYPE (TestSpeaker, test_speaker, TEST, SPEAKER, GstDevice)
-
-struct _TestSpeaker
-{
-  GstDevice parent_instance;
-  guint     index;
-};
-
-G_DEFINE_FINAL_TYPE (TestSpeaker, test_speaker, GST_TYPE_DEVICE)
-
-static void
-on_speaker_handoff (GstElement *sink,
-                    GstBuffer  *buffer,
-                    GstPad     *pad,
-                    gint       *buffers)
-{
-  g_atomic_int_inc (buffers);
-}
-
-static GstElement *
-test_speaker_create_element (GstDevice  *device,
-                             const char *name)
-{
-  TestSpeaker *self = TEST_SPEAKER (device);
-  GstElement *sink = gst_element_factory_make ("fakesink", name);
-
-  g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
-  g_signal_connect (sink, "handoff", G_CALLBACK (on_speaker_handoff), &speaker_buffers[self->index]);
-  return sink;
-}
-
-static void
-test_speaker_class_init (TestSpeakerClass *klass)
-{
-  GST_DEVICE_CLASS (klass)->create_element = test_speaker_create_element;
-}
-
-static void
-test_speaker_init (TestSpeaker *self)
-{
-}
-
 #define TEST_TYPE_SPEAKER_PROVIDER (test_speaker_provider_get_type ())
 G_DECLARE_FINAL_TYPE (TestSpeakerProvider, test_speaker_provider, TEST, SPEAKER_PROVIDER, GstDeviceProvider)
 
@@ -306,20 +264,11 @@ G_DEFINE_FINAL_TYPE (TestSpeakerProvider, test_speaker_provider, GST_TYPE_DEVICE
 static GList *
 test_speaker_provider_probe (GstDeviceProvider *provider)
 {
-  g_autoptr(GstCaps) caps = gst_caps_from_string ("audio/x-raw");
   GList *devices = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (speaker_names); i++)
-    {
-      TestSpeaker *speaker = g_object_new (TEST_TYPE_SPEAKER,
-                                           "display-name", speaker_names[i],
-                                           "device-class", "Audio/Sink",
-                                           "caps", caps,
-                                           NULL);
-
-      speaker->index = i;
-      devices = g_list_append (devices, speaker);
-    }
+    devices = g_list_append (devices, confab_test_speaker_new (speaker_names[i], "Audio/Sink",
+                                                               &speaker_buffers[i]));
 
   return devices;
 }

@@ -389,6 +389,116 @@ hang_up_and_check (Fixture    *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (confab_session_get_calls (fixture->bob)), ==, 0);
 }
 
+#define WHITE_SCREENSRC "videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff"
+
+/* A video call in which alice (red) and bob (blue) may share a white screen. */
+static void
+connect_video_call_with_screen (Fixture       *fixture,
+                                ConfabStream **red,
+                                ConfabStream **blue)
+{
+  *red = make_stream (fixture->alice, TRUE, RED);
+  *blue = make_stream (fixture->bob, TRUE, BLUE);
+  g_setenv ("CONFAB_SCREENSRC", WHITE_SCREENSRC, TRUE);
+  connect_call (fixture, *red, *blue, CONFAB_CALL_MEDIA_VIDEO);
+}
+
+/* @from hangs up the call connect_video_call_with_screen() made; both streams are released. */
+static void
+end_video_call_with_screen (Fixture      *fixture,
+                            ConfabCall   *from,
+                            ConfabStream *red,
+                            ConfabStream *blue)
+{
+  hang_up_and_check (fixture, from);
+  g_unsetenv ("CONFAB_SCREENSRC");
+  confab_stream_release (red);
+  confab_stream_release (blue);
+}
+
+/* @call publishes @stream too, and the call renegotiates. */
+static void
+add_stream (ConfabCall   *call,
+            ConfabStream *stream)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  confab_call_add_stream_async (call, stream, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_add_stream_finish (call, result, &error));
+  g_assert_no_error (error);
+}
+
+/* @call shares the screen; the other side's @received gets it as its @expected-th stream,
+ * flagged. */
+static void
+share_screen_from (ConfabCall *call,
+                   GPtrArray  *received,
+                   guint       expected)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  confab_call_share_screen_async (call, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_share_screen_finish (call, result, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (received->len >= expected &&
+              confab_stream_get_is_screensharing (g_ptr_array_index (received, expected - 1)));
+}
+
+/* alice shares her screen; bob gets it as his @expected-th stream */
+static void
+share_screen (Fixture *fixture,
+              guint    expected)
+{
+  share_screen_from (fixture->alice_call, fixture->bob_received, expected);
+}
+
+static ConfabStream *
+published_screen (ConfabCall *call)
+{
+  g_autoptr(GPtrArray) published = confab_call_get_published_streams (call);
+
+  for (guint i = 0; i < published->len; i++)
+    if (confab_stream_get_is_screensharing (g_ptr_array_index (published, i)))
+      return g_object_ref (g_ptr_array_index (published, i));
+
+  return NULL;
+}
+
+/* The camera stream @at_camera keeps flowing (and shows @colour). */
+static void
+camera_flows (Frames  *at_camera,
+              guint32  colour)
+{
+  guint before = frames_count (at_camera);
+
+  WAIT_UNTIL (frames_count (at_camera) > before + 10);
+  wait_colour (at_camera, colour);
+}
+
+/* @call publishes @new_stream instead of @old_stream, and only it. */
+static ConfabStream *
+switch_published (ConfabCall   *call,
+                  ConfabStream *old_stream,
+                  ConfabStream *new_stream)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) published = NULL;
+
+  confab_call_replace_published_stream_async (call, old_stream, new_stream, NULL, on_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_true (confab_call_replace_published_stream_finish (call, result, &error));
+  g_assert_no_error (error);
+  published = confab_call_get_published_streams (call);
+  g_assert_cmpuint (published->len, ==, 1);
+  g_assert_true (g_ptr_array_index (published, 0) == new_stream);
+  return new_stream;
+}
+
 static void
 test_video_call (Fixture       *fixture,
                  gconstpointer  data)
@@ -464,8 +574,6 @@ test_add_video (Fixture       *fixture,
 {
   g_autoptr(ConfabStream) green = NULL;
   g_autoptr(ConfabStream) bob_audio = make_stream (fixture->bob, FALSE, BLUE);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
   ConfabStream *received;
   Frames *at_bob;
 
@@ -477,10 +585,7 @@ test_add_video (Fixture       *fixture,
 
   /* she adds her camera: the call renegotiates and bob sees green */
   green = make_stream_full (fixture->alice, FALSE, TRUE, GREEN);
-  confab_call_add_stream_async (fixture->alice_call, green, NULL, on_done, &result);
-  WAIT_UNTIL (result != NULL);
-  g_assert_true (confab_call_add_stream_finish (fixture->alice_call, result, &error));
-  g_assert_no_error (error);
+  add_stream (fixture->alice_call, green);
 
   WAIT_UNTIL (fixture->bob_received->len > 0 &&
               confab_stream_get_has_video (g_ptr_array_index (fixture->bob_received, fixture->bob_received->len - 1)));
@@ -501,26 +606,17 @@ static void
 test_screen_share (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
-  g_autoptr(ConfabStream) blue = make_stream (fixture->bob, TRUE, BLUE);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(ConfabStream) red = NULL;
+  g_autoptr(ConfabStream) blue = NULL;
   ConfabStream *camera;
   ConfabStream *screen;
   Frames *at_bob;
 
-  g_setenv ("CONFAB_SCREENSRC", "videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff", TRUE);
-  connect_call (fixture, red, blue, CONFAB_CALL_MEDIA_VIDEO);
+  connect_video_call_with_screen (fixture, &red, &blue);
   camera = g_ptr_array_index (fixture->bob_received, 0);
   g_assert_false (confab_stream_get_is_screensharing (camera));
 
-  confab_call_share_screen_async (fixture->alice_call, NULL, on_done, &result);
-  WAIT_UNTIL (result != NULL);
-  g_assert_true (confab_call_share_screen_finish (fixture->alice_call, result, &error));
-  g_assert_no_error (error);
-
-  WAIT_UNTIL (fixture->bob_received->len >= 2 &&
-              confab_stream_get_is_screensharing (g_ptr_array_index (fixture->bob_received, 1)));
+  share_screen (fixture, 2);
   screen = g_ptr_array_index (fixture->bob_received, 1);
   g_assert_true (confab_stream_get_is_remote (screen));
   g_assert_false (confab_stream_get_is_screensharing (camera));
@@ -528,10 +624,7 @@ test_screen_share (Fixture       *fixture,
   wait_colour (at_bob, WHITE);
   frames_free (screen, at_bob);
 
-  hang_up_and_check (fixture, fixture->alice_call);
-  g_unsetenv ("CONFAB_SCREENSRC");
-  confab_stream_release (red);
-  confab_stream_release (blue);
+  end_video_call_with_screen (fixture, fixture->alice_call, red, blue);
 }
 
 /* Switching the camera mid-call: the peer sees the new picture, the call goes on. */
@@ -541,9 +634,6 @@ test_replace_stream (Fixture       *fixture,
 {
   g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
   g_autoptr(ConfabStream) green = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) published = NULL;
   Frames *at_bob;
 
   connect_call (fixture, red, NULL, CONFAB_CALL_MEDIA_VIDEO);
@@ -551,13 +641,7 @@ test_replace_stream (Fixture       *fixture,
   wait_colour (at_bob, RED);
 
   green = make_stream (fixture->alice, TRUE, GREEN);
-  confab_call_replace_published_stream_async (fixture->alice_call, red, green, NULL, on_done, &result);
-  WAIT_UNTIL (result != NULL);
-  g_assert_true (confab_call_replace_published_stream_finish (fixture->alice_call, result, &error));
-  g_assert_no_error (error);
-  published = confab_call_get_published_streams (fixture->alice_call);
-  g_assert_cmpuint (published->len, ==, 1);
-  g_assert_true (g_ptr_array_index (published, 0) == green);
+  switch_published (fixture->alice_call, red, green);
 
   /* the new picture comes on the same remote stream, or as a new one */
   WAIT_UNTIL (frames_show (at_bob, GREEN) || fixture->bob_received->len > 1);
@@ -607,29 +691,18 @@ test_screen_msid (Fixture       *fixture,
   g_autoptr(ConfabStream) alice_audio = make_stream_full (fixture->alice, TRUE, FALSE, RED);
   g_autoptr(ConfabStream) bob_audio = make_stream (fixture->bob, FALSE, BLUE);
   g_autoptr(ConfabStream) camera = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
   ConfabStream *audio, *screen, *received_camera;
   Frames *at_screen, *at_camera;
 
-  g_setenv ("CONFAB_SCREENSRC", "videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff", TRUE);
+  g_setenv ("CONFAB_SCREENSRC", WHITE_SCREENSRC, TRUE);
   connect_call (fixture, alice_audio, bob_audio, CONFAB_CALL_MEDIA_AUDIO);
   audio = g_ptr_array_index (fixture->bob_received, 0);
 
-  confab_call_share_screen_async (fixture->alice_call, NULL, on_done, &result);
-  WAIT_UNTIL (result != NULL);
-  g_assert_true (confab_call_share_screen_finish (fixture->alice_call, result, &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  WAIT_UNTIL (fixture->bob_received->len >= 2 &&
-              confab_stream_get_is_screensharing (g_ptr_array_index (fixture->bob_received, 1)));
+  share_screen (fixture, 2);
   screen = g_ptr_array_index (fixture->bob_received, 1);
 
   camera = make_stream_full (fixture->alice, FALSE, TRUE, GREEN);
-  confab_call_add_stream_async (fixture->alice_call, camera, NULL, on_done, &result);
-  WAIT_UNTIL (result != NULL);
-  g_assert_true (confab_call_add_stream_finish (fixture->alice_call, result, &error));
-  g_assert_no_error (error);
+  add_stream (fixture->alice_call, camera);
   WAIT_UNTIL (fixture->bob_received->len >= 3 &&
               confab_stream_get_has_video (g_ptr_array_index (fixture->bob_received, 2)));
   received_camera = g_ptr_array_index (fixture->bob_received, 2);
@@ -661,48 +734,11 @@ test_screen_msid (Fixture       *fixture,
   confab_stream_release (camera);
 }
 
-static ConfabStream *
-published_screen (ConfabCall *call)
-{
-  g_autoptr(GPtrArray) published = confab_call_get_published_streams (call);
-
-  for (guint i = 0; i < published->len; i++)
-    if (confab_stream_get_is_screensharing (g_ptr_array_index (published, i)))
-      return g_object_ref (g_ptr_array_index (published, i));
-
-  return NULL;
-}
-
-static void
-share_screen (Fixture *fixture,
-              guint    expected)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  confab_call_share_screen_async (fixture->alice_call, NULL, on_done, &result);
-  WAIT_UNTIL (result != NULL);
-  g_assert_true (confab_call_share_screen_finish (fixture->alice_call, result, &error));
-  g_assert_no_error (error);
-  WAIT_UNTIL (fixture->bob_received->len >= expected &&
-              confab_stream_get_is_screensharing (g_ptr_array_index (fixture->bob_received, expected - 1)));
-}
-
 static void
 on_ended (ConfabStream *stream,
           guint        *ended)
 {
   (*ended)++;
-}
-
-/* Bob's camera stream from alice keeps flowing (and shows red). */
-static void
-camera_flows (Frames *at_camera)
-{
-  guint before = frames_count (at_camera);
-
-  WAIT_UNTIL (frames_count (at_camera) > before + 10);
-  wait_colour (at_camera, RED);
 }
 
 /* Alice shares her screen, stops, shares again, then releases the shared stream: bob
@@ -712,16 +748,15 @@ static void
 test_stop_screen_share (Fixture       *fixture,
                         gconstpointer  data)
 {
-  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
-  g_autoptr(ConfabStream) blue = make_stream (fixture->bob, TRUE, BLUE);
+  g_autoptr(ConfabStream) red = NULL;
+  g_autoptr(ConfabStream) blue = NULL;
   g_autoptr(ConfabStream) local_screen = NULL;
   g_autoptr(GError) error = NULL;
   ConfabStream *camera, *screen;
   Frames *at_camera, *at_screen;
   guint ended = 0;
 
-  g_setenv ("CONFAB_SCREENSRC", "videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff", TRUE);
-  connect_call (fixture, red, blue, CONFAB_CALL_MEDIA_VIDEO);
+  connect_video_call_with_screen (fixture, &red, &blue);
   camera = g_ptr_array_index (fixture->bob_received, 0);
   at_camera = frames_attach (camera);
   wait_colour (at_camera, RED);
@@ -769,7 +804,7 @@ test_stop_screen_share (Fixture       *fixture,
     g_assert_true (g_ptr_array_index (received, 0) == camera);
   }
   g_assert_false (confab_stream_get_is_screensharing (camera));
-  camera_flows (at_camera);
+  camera_flows (at_camera, RED);
   g_signal_handlers_disconnect_by_data (screen, &ended);
   g_clear_object (&local_screen);
 
@@ -794,15 +829,12 @@ test_stop_screen_share (Fixture       *fixture,
   WAIT_UNTIL (fixture->bob_removed->len == 2);
   g_assert_true (g_ptr_array_index (fixture->bob_removed, 1) == screen);
   g_assert_true (confab_stream_get_released (screen));
-  camera_flows (at_camera);
+  camera_flows (at_camera, RED);
   g_assert_cmpint (confab_call_get_status (fixture->alice_call), ==, CONFAB_CALL_STATUS_ONGOING);
   g_assert_cmpint (confab_call_get_status (fixture->bob_call), ==, CONFAB_CALL_STATUS_ONGOING);
 
   frames_free (camera, at_camera);
-  hang_up_and_check (fixture, fixture->alice_call);
-  g_unsetenv ("CONFAB_SCREENSRC");
-  confab_stream_release (red);
-  confab_stream_release (blue);
+  end_video_call_with_screen (fixture, fixture->alice_call, red, blue);
 }
 
 /* The callee shares its screen and stops (it offers both changes itself): the caller
@@ -811,27 +843,19 @@ static void
 test_callee_stop_screen_share (Fixture       *fixture,
                                gconstpointer  data)
 {
-  g_autoptr(ConfabStream) red = make_stream (fixture->alice, TRUE, RED);
-  g_autoptr(ConfabStream) blue = make_stream (fixture->bob, TRUE, BLUE);
+  g_autoptr(ConfabStream) red = NULL;
+  g_autoptr(ConfabStream) blue = NULL;
   g_autoptr(ConfabStream) local_screen = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   ConfabStream *camera, *screen;
   Frames *at_camera;
-  guint before;
 
-  g_setenv ("CONFAB_SCREENSRC", "videotestsrc is-live=true pattern=solid-color foreground-color=0xffffffff", TRUE);
-  connect_call (fixture, red, blue, CONFAB_CALL_MEDIA_VIDEO);
+  connect_video_call_with_screen (fixture, &red, &blue);
   camera = g_ptr_array_index (fixture->alice_received, 0);
   at_camera = frames_attach (camera);
   wait_colour (at_camera, BLUE);
 
-  confab_call_share_screen_async (fixture->bob_call, NULL, on_done, &result);
-  WAIT_UNTIL (result != NULL);
-  g_assert_true (confab_call_share_screen_finish (fixture->bob_call, result, &error));
-  g_assert_no_error (error);
-  WAIT_UNTIL (fixture->alice_received->len >= 2 &&
-              confab_stream_get_is_screensharing (g_ptr_array_index (fixture->alice_received, 1)));
+  share_screen_from (fixture->bob_call, fixture->alice_received, 2);
   screen = g_ptr_array_index (fixture->alice_received, 1);
   g_assert_false (confab_stream_get_is_screensharing (camera));
 
@@ -843,16 +867,11 @@ test_callee_stop_screen_share (Fixture       *fixture,
   g_assert_true (g_ptr_array_index (fixture->alice_removed, 0) == screen);
   g_assert_true (confab_stream_get_released (screen));
 
-  before = frames_count (at_camera);
-  WAIT_UNTIL (frames_count (at_camera) > before + 10);
-  wait_colour (at_camera, BLUE);
+  camera_flows (at_camera, BLUE);
   g_assert_cmpint (confab_call_get_status (fixture->alice_call), ==, CONFAB_CALL_STATUS_ONGOING);
 
   frames_free (camera, at_camera);
-  hang_up_and_check (fixture, fixture->bob_call);
-  g_unsetenv ("CONFAB_SCREENSRC");
-  confab_stream_release (red);
-  confab_stream_release (blue);
+  end_video_call_with_screen (fixture, fixture->bob_call, red, blue);
 }
 
 /* Mid-call, alice adds a stream with both audio and video to an audio call: the call
@@ -863,8 +882,6 @@ test_add_audio_video (Fixture       *fixture,
 {
   g_autoptr(ConfabStream) bob_audio = make_stream (fixture->bob, FALSE, BLUE);
   g_autoptr(ConfabStream) green = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
   ConfabStream *received;
   Frames *at_bob;
 
@@ -874,10 +891,7 @@ test_add_audio_video (Fixture       *fixture,
   g_assert_false (confab_stream_get_has_video (g_ptr_array_index (fixture->bob_received, 0)));
 
   green = make_stream (fixture->alice, TRUE, GREEN);
-  confab_call_add_stream_async (fixture->alice_call, green, NULL, on_done, &result);
-  WAIT_UNTIL (result != NULL);
-  g_assert_true (confab_call_add_stream_finish (fixture->alice_call, result, &error));
-  g_assert_no_error (error);
+  add_stream (fixture->alice_call, green);
 
   WAIT_UNTIL (fixture->bob_received->len >= 2 &&
               confab_stream_get_has_video (g_ptr_array_index (fixture->bob_received, 1)) &&
@@ -901,25 +915,6 @@ test_add_audio_video (Fixture       *fixture,
 /* Switching camera and microphone on an audio+video call, on the caller and then on
  * the callee: the same transceivers carry the new devices, so the other side keeps
  * decoding, now the new colour, and the call goes on. */
-static ConfabStream *
-switch_published (ConfabCall   *call,
-                  ConfabStream *old_stream,
-                  ConfabStream *new_stream)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) published = NULL;
-
-  confab_call_replace_published_stream_async (call, old_stream, new_stream, NULL, on_done, &result);
-  WAIT_UNTIL (result != NULL);
-  g_assert_true (confab_call_replace_published_stream_finish (call, result, &error));
-  g_assert_no_error (error);
-  published = confab_call_get_published_streams (call);
-  g_assert_cmpuint (published->len, ==, 1);
-  g_assert_true (g_ptr_array_index (published, 0) == new_stream);
-  return new_stream;
-}
-
 static void
 test_replace_stream_both_sides (Fixture       *fixture,
                                 gconstpointer  data)

@@ -5,6 +5,10 @@
 
 #include "fake-portal.h"
 
+#include "confab-media.h"
+
+#include <gst/gst.h>
+
 #include <gio/gunixfdlist.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -475,3 +479,32 @@ fake_portal_counts (FakePortal *fake)
   return counts;
 }
 
+int
+fake_portal_run_tests (const char *screen)
+{
+  g_autoptr(GTestDBus) bus = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (!confab_media_init (&error))
+    {
+      g_print ("1..0 # SKIP %s\n", error->message);
+      return 0;
+    }
+
+  g_setenv ("CONFAB_SCREENCAST", "portal", TRUE);
+  g_unsetenv ("CONFAB_SCREENSRC");
+  g_setenv ("CONFAB_PORTAL_SCREENSRC", screen, TRUE);
+
+  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (bus);
+
+  status = g_test_run ();
+
+  g_test_dbus_down (bus);
+
+  /* join GStreamer's pooled streaming threads before the exit handlers run: one that
+   * ends during OpenSSL's clean-up at exit frees its thread state a second time */
+  gst_deinit ();
+  return status;
+}

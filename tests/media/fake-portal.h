@@ -63,6 +63,12 @@ void        fake_portal_answer_start  (FakePortal *fake);
 void        fake_portal_close_session (FakePortal *fake);
 FakeCounts  fake_portal_counts        (FakePortal *fake);
 
+/* Runs the tests registered after g_test_init() as both portal suites need them: the
+ * portal screen-cast backend with CONFAB_PORTAL_SCREENSRC showing @screen, on a private
+ * session bus; GStreamer's pooled threads joined at the end. Skips them all (TAP) when
+ * the media engine cannot start. Returns g_test_run()'s status. */
+int         fake_portal_run_tests     (const char *screen);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakePortal, fake_portal_free)
 
 G_END_DECLS

@@ -111,6 +111,48 @@ n_calls (ConfabSession *session)
   return g_list_model_get_n_items (confab_session_get_calls (session));
 }
 
+/* alice's confab_contact_share_screen_async() to bob completed with @result: her call. */
+static ConfabCall *
+share_screen_finish (Fixture      *fixture,
+                     GAsyncResult *result)
+{
+  g_autoptr(GError) error = NULL;
+  ConfabCall *call = confab_contact_share_screen_finish (confab_session_get_or_create_contact (fixture->alice, "bob"),
+                                                         result, &error);
+
+  g_assert_no_error (error);
+  return call;
+}
+
+/* bob accepts the call alice made; returns his side once hers is ongoing. */
+static ConfabCall *
+accept_call (Fixture    *fixture,
+             ConfabCall *alice_call)
+{
+  g_autoptr(GAsyncResult) accepted = NULL;
+  g_autoptr(GError) error = NULL;
+  ConfabCall *bob_call;
+
+  WAIT_UNTIL (fixture->invitation != NULL);
+  confab_received_call_invitation_accept_async (fixture->invitation, NULL, NULL, on_done, &accepted);
+  WAIT_UNTIL (accepted != NULL);
+  bob_call = confab_received_call_invitation_accept_finish (fixture->invitation, accepted, &error);
+  g_assert_no_error (error);
+  WAIT_UNTIL (confab_call_get_status (alice_call) == CONFAB_CALL_STATUS_ONGOING);
+  return bob_call;
+}
+
+/* @from hangs up; both sides end. */
+static void
+hang_up (ConfabCall *from,
+         ConfabCall *alice_call,
+         ConfabCall *bob_call)
+{
+  confab_call_hang_up (from);
+  WAIT_UNTIL (confab_call_get_status (alice_call) == CONFAB_CALL_STATUS_ENDED &&
+              confab_call_get_status (bob_call) == CONFAB_CALL_STATUS_ENDED);
+}
+
 /* alice shares her screen with bob: her main loop runs while she picks the screen;
  * bob receives a screen; when she stops sharing from the shell, her stream ends. */
 static void
@@ -118,8 +160,6 @@ test_contact_share_screen (Fixture       *fixture,
                            gconstpointer  data)
 {
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GAsyncResult) accepted = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(ConfabCall) alice_call = NULL;
   g_autoptr(GPtrArray) published = NULL;
   ConfabCall *bob_call;
@@ -141,18 +181,11 @@ test_contact_share_screen (Fixture       *fixture,
 
   fake_portal_answer_start (fixture->fake);
   WAIT_UNTIL (result != NULL);
-  alice_call = confab_contact_share_screen_finish (confab_session_get_or_create_contact (fixture->alice, "bob"),
-                                                   result, &error);
-  g_assert_no_error (error);
+  alice_call = share_screen_finish (fixture, result);
   g_assert_nonnull (alice_call);
   g_assert_cmpint (confab_call_get_media (alice_call), ==, CONFAB_CALL_MEDIA_SCREEN);
 
-  WAIT_UNTIL (fixture->invitation != NULL);
-  confab_received_call_invitation_accept_async (fixture->invitation, NULL, NULL, on_done, &accepted);
-  WAIT_UNTIL (accepted != NULL);
-  bob_call = confab_received_call_invitation_accept_finish (fixture->invitation, accepted, &error);
-  g_assert_no_error (error);
-  WAIT_UNTIL (confab_call_get_status (alice_call) == CONFAB_CALL_STATUS_ONGOING);
+  bob_call = accept_call (fixture, alice_call);
   g_assert_cmpint (confab_call_get_media (bob_call), ==, CONFAB_CALL_MEDIA_SCREEN);
 
   published = confab_call_get_published_streams (alice_call);
@@ -167,9 +200,7 @@ test_contact_share_screen (Fixture       *fixture,
   g_assert_true (confab_stream_get_released (screen));
   g_signal_handlers_disconnect_by_data (screen, &ended);
 
-  confab_call_hang_up (alice_call);
-  WAIT_UNTIL (confab_call_get_status (alice_call) == CONFAB_CALL_STATUS_ENDED &&
-              confab_call_get_status (bob_call) == CONFAB_CALL_STATUS_ENDED);
+  hang_up (alice_call, alice_call, bob_call);
 }
 
 /* alice cancels while the dialog is open: no call, the portal's session closed. */
@@ -205,7 +236,6 @@ test_call_share_screen_user_cancels (Fixture       *fixture,
                                      gconstpointer  data)
 {
   g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GAsyncResult) accepted = NULL;
   g_autoptr(GAsyncResult) shared = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(ConfabCall) alice_call = NULL;
@@ -215,15 +245,8 @@ test_call_share_screen_user_cancels (Fixture       *fixture,
   confab_contact_share_screen_async (confab_session_get_or_create_contact (fixture->alice, "bob"),
                                      NULL, on_done, &result);
   WAIT_UNTIL (result != NULL);
-  alice_call = confab_contact_share_screen_finish (confab_session_get_or_create_contact (fixture->alice, "bob"),
-                                                   result, &error);
-  g_assert_no_error (error);
-  WAIT_UNTIL (fixture->invitation != NULL);
-  confab_received_call_invitation_accept_async (fixture->invitation, NULL, NULL, on_done, &accepted);
-  WAIT_UNTIL (accepted != NULL);
-  bob_call = confab_received_call_invitation_accept_finish (fixture->invitation, accepted, &error);
-  g_assert_no_error (error);
-  WAIT_UNTIL (confab_call_get_status (alice_call) == CONFAB_CALL_STATUS_ONGOING);
+  alice_call = share_screen_finish (fixture, result);
+  bob_call = accept_call (fixture, alice_call);
 
   fixture->fake->start_response = 1;
   confab_call_share_screen_async (alice_call, NULL, on_done, &shared);
@@ -233,9 +256,7 @@ test_call_share_screen_user_cancels (Fixture       *fixture,
   g_assert_cmpint (confab_call_get_status (alice_call), ==, CONFAB_CALL_STATUS_ONGOING);
   g_assert_cmpint (confab_call_get_status (bob_call), ==, CONFAB_CALL_STATUS_ONGOING);
 
-  confab_call_hang_up (bob_call);
-  WAIT_UNTIL (confab_call_get_status (alice_call) == CONFAB_CALL_STATUS_ENDED &&
-              confab_call_get_status (bob_call) == CONFAB_CALL_STATUS_ENDED);
+  hang_up (bob_call, alice_call, bob_call);
   WAIT_UNTIL (fake_portal_counts (fixture->fake).open_sessions == 0);
 }
 
@@ -243,24 +264,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GTestDBus) bus = NULL;
-  g_autoptr(GError) error = NULL;
-  int status;
-
   g_test_init (&argc, &argv, NULL);
-
-  if (!confab_media_init (&error))
-    {
-      g_print ("1..0 # SKIP %s\n", error->message);
-      return 0;
-    }
-
-  g_setenv ("CONFAB_SCREENCAST", "portal", TRUE);
-  g_unsetenv ("CONFAB_SCREENSRC");
-  g_setenv ("CONFAB_PORTAL_SCREENSRC", SCREEN, TRUE);
-
-  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (bus);
 
   g_test_add ("/portal-call/contact-share-screen", Fixture, NULL,
               fixture_setup, test_contact_share_screen, fixture_teardown);
@@ -269,12 +273,5 @@ main (int   argc,
   g_test_add ("/portal-call/call-share-screen-user-cancels", Fixture, NULL,
               fixture_setup, test_call_share_screen_user_cancels, fixture_teardown);
 
-  status = g_test_run ();
-
-  g_test_dbus_down (bus);
-
-  /* join GStreamer's pooled streaming threads before the exit handlers run: one that
-   * ends during OpenSSL's clean-up at exit frees its thread state a second time */
-  gst_deinit ();
-  return status;
+  return fake_portal_run_tests (SCREEN);
 }

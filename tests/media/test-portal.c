@@ -492,24 +492,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GTestDBus) bus = NULL;
-  g_autoptr(GError) error = NULL;
-  int status;
-
   g_test_init (&argc, &argv, NULL);
-
-  if (!confab_media_init (&error))
-    {
-      g_print ("1..0 # SKIP %s\n", error->message);
-      return 0;
-    }
-
-  g_setenv ("CONFAB_SCREENCAST", "portal", TRUE);
-  g_unsetenv ("CONFAB_SCREENSRC");
-  g_setenv ("CONFAB_PORTAL_SCREENSRC", SCREEN, TRUE);
-
-  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (bus);
 
   g_test_add_func ("/portal/async-start", test_async_start);
   g_test_add_func ("/portal/user-cancels", test_user_cancels);
@@ -529,12 +512,5 @@ main (int   argc,
     }
   g_test_add_func ("/portal/no-portal-needed", test_no_portal_needed);
 
-  status = g_test_run ();
-
-  g_test_dbus_down (bus);
-
-  /* join GStreamer's pooled streaming threads before the exit handlers run: one that
-   * ends during OpenSSL's clean-up at exit frees its thread state a second time */
-  gst_deinit ();
-  return status;
+  return fake_portal_run_tests (SCREEN);
 }

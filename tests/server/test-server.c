@@ -1514,6 +1514,85 @@ expect_call_event (TestClient *client,
   return event;
 }
 
+/* @client sends @type for @call_id, with @reason unless it is %NULL; returns its id. */
+static gint64
+call_request (TestClient *client,
+              const char *type,
+              const char *call_id,
+              const char *reason)
+{
+  g_autofree char *members = NULL;
+
+  if (reason != NULL)
+    members = g_strdup_printf ("\"callId\":\"%s\",\"reason\":\"%s\"", call_id, reason);
+  else
+    members = g_strdup_printf ("\"callId\":\"%s\"", call_id);
+  return test_client_request (client, type, members);
+}
+
+/* The call request is answered. */
+static void
+call_request_ok (TestClient *client,
+                 const char *type,
+                 const char *call_id,
+                 const char *reason)
+{
+  expect_ok (client, call_request (client, type, call_id, reason));
+}
+
+/* The call request, sent again, is answered as a duplicate. */
+static void
+call_request_duplicate (TestClient *client,
+                        const char *type,
+                        const char *call_id,
+                        const char *reason)
+{
+  expect_duplicate (client, call_request (client, type, call_id, reason));
+}
+
+/* The next frame @client gets is the call event @type; nothing more is checked of it. */
+static void
+assert_call_event (TestClient *client,
+                   const char *type,
+                   const char *call_id,
+                   const char *from,
+                   const char *reason)
+{
+  json_object_unref (expect_call_event (client, type, call_id, from, reason));
+}
+
+/* @alice invites bob to @call_id with @media and is answered; @ringing1 and @ringing2 (when
+ * not %NULL) are bob's sessions that are offered the call. */
+static void
+invite_bob (TestClient *alice,
+            const char *call_id,
+            const char *media,
+            TestClient *ringing1,
+            TestClient *ringing2)
+{
+  g_autofree char *members = g_strdup_printf ("\"to\":\"bob\",\"callId\":\"%s\",\"media\":\"%s\"",
+                                              call_id, media);
+  gint64 id = test_client_request (alice, "callInvite", members);
+
+  expect_ok (alice, id);
+  assert_call_event (ringing1, "callInvite", call_id, "alice", NULL);
+  if (ringing2 != NULL)
+    assert_call_event (ringing2, "callInvite", call_id, "alice", NULL);
+}
+
+/* Alice signs in as a guest; bob1 and bob2 sign in to the account bob. */
+static void
+sign_in_alice_and_bob (ConfabTestServer *server,
+                       TestClient       *alice,
+                       TestClient       *bob1,
+                       TestClient       *bob2)
+{
+  confab_test_server_add_user (server, "bob", "pw-bob");
+  json_object_unref (test_client_register_guest (alice, server, "alice"));
+  json_object_unref (test_client_register_account (bob1, "bob", "pw-bob"));
+  json_object_unref (test_client_register_account (bob2, "bob", "pw-bob"));
+}
+
 static void
 test_calls (void)
 {
@@ -1521,15 +1600,9 @@ test_calls (void)
   g_autoptr(TestClient) alice = test_client_connect (server);
   g_autoptr(TestClient) bob1 = test_client_connect (server);
   g_autoptr(TestClient) bob2 = test_client_connect (server);
-  g_autoptr(JsonObject) a = NULL;
-  g_autoptr(JsonObject) b1 = NULL;
-  g_autoptr(JsonObject) b2 = NULL;
   gint64 id;
 
-  confab_test_server_add_user (server, "bob", "pw-bob");
-  a = test_client_register_guest (alice, server, "alice");
-  b1 = test_client_register_account (bob1, "bob", "pw-bob");
-  b2 = test_client_register_account (bob2, "bob", "pw-bob");
+  sign_in_alice_and_bob (server, alice, bob1, bob2);
 
   /* refusals */
   {
@@ -1572,14 +1645,12 @@ test_calls (void)
     e = test_client_expect_error (bob1, id, "WRONG_STATE");
   }
 
-  id = test_client_request (bob1, "callRinging", "\"callId\":\"" CALL_1 "\"");
-  expect_ok (bob1, id);
-  json_object_unref (expect_call_event (alice, "callRinging", CALL_1, "bob", NULL));
+  call_request_ok (bob1, "callRinging", CALL_1, NULL);
+  assert_call_event (alice, "callRinging", CALL_1, "bob", NULL);
 
-  id = test_client_request (bob1, "callAccept", "\"callId\":\"" CALL_1 "\"");
-  expect_ok (bob1, id);
-  json_object_unref (expect_call_event (alice, "callAccept", CALL_1, "bob", NULL));
-  json_object_unref (expect_call_event (bob2, "callCancel", CALL_1, "bob", "Answered_Elsewhere"));
+  call_request_ok (bob1, "callAccept", CALL_1, NULL);
+  assert_call_event (alice, "callAccept", CALL_1, "bob", NULL);
+  assert_call_event (bob2, "callCancel", CALL_1, "bob", "Answered_Elsewhere");
 
   {
     g_autoptr(JsonObject) e1 = NULL;
@@ -1592,10 +1663,8 @@ test_calls (void)
     e1 = test_client_expect_error (bob2, id, "NOT_FOUND");
     /* the accepting session sending it (or its ringing) again: duplicates; the caller may
      * not accept */
-    id = test_client_request (bob1, "callAccept", "\"callId\":\"" CALL_1 "\"");
-    expect_duplicate (bob1, id);
-    id = test_client_request (bob1, "callRinging", "\"callId\":\"" CALL_1 "\"");
-    expect_duplicate (bob1, id);
+    call_request_duplicate (bob1, "callAccept", CALL_1, NULL);
+    call_request_duplicate (bob1, "callRinging", CALL_1, NULL);
     id = test_client_request (alice, "callAccept", "\"callId\":\"" CALL_1 "\"");
     e2 = test_client_expect_error (alice, id, "WRONG_STATE");
 
@@ -1653,44 +1722,31 @@ test_calls (void)
     second = expect_call_event (bob1, "callIce", CALL_1, "alice", NULL);
   }
 
-  id = test_client_request (alice, "callHangup", "\"callId\":\"" CALL_1 "\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob1, "callHangup", CALL_1, "alice", "Hangup_From_Caller"));
+  call_request_ok (alice, "callHangup", CALL_1, NULL);
+  assert_call_event (bob1, "callHangup", CALL_1, "alice", "Hangup_From_Caller");
 
   /* decline */
-  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_2 "\",\"media\":\"audio\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob1, "callInvite", CALL_2, "alice", NULL));
-  json_object_unref (expect_call_event (bob2, "callInvite", CALL_2, "alice", NULL));
-  id = test_client_request (bob2, "callDecline", "\"callId\":\"" CALL_2 "\"");
-  expect_ok (bob2, id);
-  json_object_unref (expect_call_event (alice, "callDecline", CALL_2, "bob", "User_Refused_Call"));
+  invite_bob (alice, CALL_2, "audio", bob1, bob2);
+  call_request_ok (bob2, "callDecline", CALL_2, NULL);
+  assert_call_event (alice, "callDecline", CALL_2, "bob", "User_Refused_Call");
   /* declined for the user: the other session stops ringing */
-  json_object_unref (expect_call_event (bob1, "callCancel", CALL_2, "bob", "Declined_Elsewhere"));
+  assert_call_event (bob1, "callCancel", CALL_2, "bob", "Declined_Elsewhere");
   test_client_assert_quiet (bob2);
 
   /* cancel */
-  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_3 "\",\"media\":\"audio\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob1, "callInvite", CALL_3, "alice", NULL));
-  json_object_unref (expect_call_event (bob2, "callInvite", CALL_3, "alice", NULL));
-  id = test_client_request (alice, "callCancel", "\"callId\":\"" CALL_3 "\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob1, "callCancel", CALL_3, "alice", "Hangup_From_Caller"));
-  json_object_unref (expect_call_event (bob2, "callCancel", CALL_3, "alice", "Hangup_From_Caller"));
+  invite_bob (alice, CALL_3, "audio", bob1, bob2);
+  call_request_ok (alice, "callCancel", CALL_3, NULL);
+  assert_call_event (bob1, "callCancel", CALL_3, "alice", "Hangup_From_Caller");
+  assert_call_event (bob2, "callCancel", CALL_3, "alice", "Hangup_From_Caller");
 
   /* a cancel that crossed the accept ends the call as a hang-up */
-  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_5 "\",\"media\":\"audio\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob1, "callInvite", CALL_5, "alice", NULL));
-  json_object_unref (expect_call_event (bob2, "callInvite", CALL_5, "alice", NULL));
-  id = test_client_request (bob2, "callAccept", "\"callId\":\"" CALL_5 "\"");
-  expect_ok (bob2, id);
-  json_object_unref (expect_call_event (bob1, "callCancel", CALL_5, "bob", "Answered_Elsewhere"));
+  invite_bob (alice, CALL_5, "audio", bob1, bob2);
+  call_request_ok (bob2, "callAccept", CALL_5, NULL);
+  assert_call_event (bob1, "callCancel", CALL_5, "bob", "Answered_Elsewhere");
   id = test_client_request (alice, "callCancel", "\"callId\":\"" CALL_5 "\"");
-  json_object_unref (expect_call_event (alice, "callAccept", CALL_5, "bob", NULL));
+  assert_call_event (alice, "callAccept", CALL_5, "bob", NULL);
   expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob2, "callHangup", CALL_5, "alice", "Hangup_From_Caller"));
+  assert_call_event (bob2, "callHangup", CALL_5, "alice", "Hangup_From_Caller");
   {
     g_autoptr(JsonObject) e = NULL;
 
@@ -1700,17 +1756,13 @@ test_calls (void)
   }
 
   /* the callee's session ends: the caller hears disconnected */
-  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_4 "\",\"media\":\"screen\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob1, "callInvite", CALL_4, "alice", NULL));
-  json_object_unref (expect_call_event (bob2, "callInvite", CALL_4, "alice", NULL));
-  id = test_client_request (bob1, "callAccept", "\"callId\":\"" CALL_4 "\"");
-  expect_ok (bob1, id);
-  json_object_unref (expect_call_event (alice, "callAccept", CALL_4, "bob", NULL));
-  json_object_unref (expect_call_event (bob2, "callCancel", CALL_4, "bob", "Answered_Elsewhere"));
+  invite_bob (alice, CALL_4, "screen", bob1, bob2);
+  call_request_ok (bob1, "callAccept", CALL_4, NULL);
+  assert_call_event (alice, "callAccept", CALL_4, "bob", NULL);
+  assert_call_event (bob2, "callCancel", CALL_4, "bob", "Answered_Elsewhere");
   id = test_client_request (bob1, "disconnect", NULL);
   expect_ok (bob1, id);
-  json_object_unref (expect_call_event (alice, "callHangup", CALL_4, "bob", "disconnected"));
+  assert_call_event (alice, "callHangup", CALL_4, "bob", "disconnected");
 
   test_client_assert_quiet (alice);
   test_client_assert_quiet (bob2);
@@ -1735,66 +1787,44 @@ test_calls_busy (void)
   g_autoptr(TestClient) bob2 = test_client_connect (server);
   g_autoptr(TestClient) bob3 = NULL;
   g_autoptr(TestClient) bob4 = NULL;
-  g_autoptr(JsonObject) a = NULL;
-  g_autoptr(JsonObject) b1 = NULL;
-  g_autoptr(JsonObject) b2 = NULL;
   gint64 id;
 
-  confab_test_server_add_user (server, "bob", "pw-bob");
-  a = test_client_register_guest (alice, server, "alice");
-  b1 = test_client_register_account (bob1, "bob", "pw-bob");
-  b2 = test_client_register_account (bob2, "bob", "pw-bob");
+  sign_in_alice_and_bob (server, alice, bob1, bob2);
 
   /* busy at one session: the other still rings and answers */
-  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_6 "\",\"media\":\"audio\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob1, "callInvite", CALL_6, "alice", NULL));
-  json_object_unref (expect_call_event (bob2, "callInvite", CALL_6, "alice", NULL));
-  id = test_client_request (bob1, "callDecline", "\"callId\":\"" CALL_6 "\",\"reason\":\"User_Busy\"");
-  expect_ok (bob1, id);
+  invite_bob (alice, CALL_6, "audio", bob1, bob2);
+  call_request_ok (bob1, "callDecline", CALL_6, "User_Busy");
   test_client_assert_quiet (alice);
   {
     g_autoptr(JsonObject) e = NULL;
 
     /* its repeat is done already; the call is no longer its */
-    id = test_client_request (bob1, "callDecline", "\"callId\":\"" CALL_6 "\",\"reason\":\"User_Busy\"");
-    expect_duplicate (bob1, id);
+    call_request_duplicate (bob1, "callDecline", CALL_6, "User_Busy");
     id = test_client_request (bob1, "callAccept", "\"callId\":\"" CALL_6 "\"");
     e = test_client_expect_error (bob1, id, "NOT_FOUND");
   }
   test_client_assert_quiet (alice);
-  id = test_client_request (bob2, "callRinging", "\"callId\":\"" CALL_6 "\"");
-  expect_ok (bob2, id);
-  json_object_unref (expect_call_event (alice, "callRinging", CALL_6, "bob", NULL));
-  id = test_client_request (bob2, "callAccept", "\"callId\":\"" CALL_6 "\"");
-  expect_ok (bob2, id);
-  json_object_unref (expect_call_event (alice, "callAccept", CALL_6, "bob", NULL));
-  id = test_client_request (alice, "callHangup", "\"callId\":\"" CALL_6 "\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob2, "callHangup", CALL_6, "alice", "Hangup_From_Caller"));
+  call_request_ok (bob2, "callRinging", CALL_6, NULL);
+  assert_call_event (alice, "callRinging", CALL_6, "bob", NULL);
+  call_request_ok (bob2, "callAccept", CALL_6, NULL);
+  assert_call_event (alice, "callAccept", CALL_6, "bob", NULL);
+  call_request_ok (alice, "callHangup", CALL_6, NULL);
+  assert_call_event (bob2, "callHangup", CALL_6, "alice", "Hangup_From_Caller");
   /* (it no longer rang: no Answered_Elsewhere) */
   test_client_assert_quiet (bob1);
 
   /* busy everywhere: the caller hears User_Busy once, when the last one says so */
-  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_7 "\",\"media\":\"audio\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob1, "callInvite", CALL_7, "alice", NULL));
-  json_object_unref (expect_call_event (bob2, "callInvite", CALL_7, "alice", NULL));
-  id = test_client_request (bob2, "callDecline", "\"callId\":\"" CALL_7 "\",\"reason\":\"User_Busy\"");
-  expect_ok (bob2, id);
+  invite_bob (alice, CALL_7, "audio", bob1, bob2);
+  call_request_ok (bob2, "callDecline", CALL_7, "User_Busy");
   test_client_assert_quiet (alice);
-  id = test_client_request (bob1, "callDecline", "\"callId\":\"" CALL_7 "\",\"reason\":\"User_Busy\"");
-  expect_ok (bob1, id);
-  json_object_unref (expect_call_event (alice, "callDecline", CALL_7, "bob", "User_Busy"));
+  call_request_ok (bob1, "callDecline", CALL_7, "User_Busy");
+  assert_call_event (alice, "callDecline", CALL_7, "bob", "User_Busy");
   test_client_assert_quiet (alice);
   test_client_assert_quiet (bob1);
   test_client_assert_quiet (bob2);
 
   /* a session signing in while the call rings rings too; one leaving rings no more */
-  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_8 "\",\"media\":\"video\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob1, "callInvite", CALL_8, "alice", NULL));
-  json_object_unref (expect_call_event (bob2, "callInvite", CALL_8, "alice", NULL));
+  invite_bob (alice, CALL_8, "video", bob1, bob2);
   bob3 = test_client_connect (server);
   json_object_unref (test_client_register_account (bob3, "bob", "pw-bob"));
   {
@@ -1802,38 +1832,29 @@ test_calls_busy (void)
 
     g_assert_cmpstr (json_object_get_string_member (late, "media"), ==, "video");
   }
-  id = test_client_request (bob1, "callDecline", "\"callId\":\"" CALL_8 "\",\"reason\":\"User_Busy\"");
-  expect_ok (bob1, id);
+  call_request_ok (bob1, "callDecline", CALL_8, "User_Busy");
   sign_out (bob3);
   test_client_assert_quiet (alice);
-  id = test_client_request (bob2, "callDecline", "\"callId\":\"" CALL_8 "\",\"reason\":\"User_Busy\"");
-  expect_ok (bob2, id);
-  json_object_unref (expect_call_event (alice, "callDecline", CALL_8, "bob", "User_Busy"));
+  call_request_ok (bob2, "callDecline", CALL_8, "User_Busy");
+  assert_call_event (alice, "callDecline", CALL_8, "bob", "User_Busy");
 
   /* the last ringing session leaves after another said it is busy: User_Busy */
-  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_9 "\",\"media\":\"audio\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob1, "callInvite", CALL_9, "alice", NULL));
-  json_object_unref (expect_call_event (bob2, "callInvite", CALL_9, "alice", NULL));
-  id = test_client_request (bob2, "callDecline", "\"callId\":\"" CALL_9 "\",\"reason\":\"User_Busy\"");
-  expect_ok (bob2, id);
+  invite_bob (alice, CALL_9, "audio", bob1, bob2);
+  call_request_ok (bob2, "callDecline", CALL_9, "User_Busy");
   test_client_assert_quiet (alice);
   sign_out (bob1);
-  json_object_unref (expect_call_event (alice, "callDecline", CALL_9, "bob", "User_Busy"));
+  assert_call_event (alice, "callDecline", CALL_9, "bob", "User_Busy");
   test_client_assert_quiet (alice);
 
   /* every ringing session leaves, none busy: it rings on, at the next one */
-  id = test_client_request (alice, "callInvite", "\"to\":\"bob\",\"callId\":\"" CALL_10 "\",\"media\":\"audio\"");
-  expect_ok (alice, id);
-  json_object_unref (expect_call_event (bob2, "callInvite", CALL_10, "alice", NULL));
+  invite_bob (alice, CALL_10, "audio", bob2, NULL);
   sign_out (bob2);
   test_client_assert_quiet (alice);
   bob4 = test_client_connect (server);
   json_object_unref (test_client_register_account (bob4, "bob", "pw-bob"));
-  json_object_unref (expect_call_event (bob4, "callInvite", CALL_10, "alice", NULL));
-  id = test_client_request (bob4, "callAccept", "\"callId\":\"" CALL_10 "\"");
-  expect_ok (bob4, id);
-  json_object_unref (expect_call_event (alice, "callAccept", CALL_10, "bob", NULL));
+  assert_call_event (bob4, "callInvite", CALL_10, "alice", NULL);
+  call_request_ok (bob4, "callAccept", CALL_10, NULL);
+  assert_call_event (alice, "callAccept", CALL_10, "bob", NULL);
   test_client_assert_quiet (alice);
 }
 

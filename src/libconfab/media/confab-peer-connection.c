@@ -1892,6 +1892,54 @@ bad:
   return TRUE;
 }
 
+/* The sender of @stream on this connection, or NULL. */
+static Sender *
+find_sender (ConfabPeerConnection *self,
+             ConfabStream         *stream)
+{
+  for (guint i = 0; i < self->senders->len; i++)
+    {
+      Sender *sender = g_ptr_array_index (self->senders, i);
+
+      if (sender->stream == stream)
+        return sender;
+    }
+
+  return NULL;
+}
+
+/* Whether @stream may start being sent here: the connection is open, and the stream
+ * is a live local one of this engine not sent here already. */
+static gboolean
+check_can_send (ConfabPeerConnection  *self,
+                ConfabStream          *stream,
+                GError               **error)
+{
+  if (self->closed)
+    {
+      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
+                           "The connection is closed");
+      return FALSE;
+    }
+
+  if (confab_stream_get_is_remote (stream) || confab_stream_get_released (stream) ||
+      _confab_stream_get_engine (stream) != self->engine)
+    {
+      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
+                           "Only a live local stream can be sent");
+      return FALSE;
+    }
+
+  if (find_sender (self, stream) != NULL)
+    {
+      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
+                           "The stream is already sent on this connection");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /**
  * confab_peer_connection_add_stream:
  * @self: a #ConfabPeerConnection
@@ -1915,30 +1963,8 @@ confab_peer_connection_add_stream (ConfabPeerConnection  *self,
   g_return_val_if_fail (CONFAB_IS_PEER_CONNECTION (self), FALSE);
   g_return_val_if_fail (CONFAB_IS_STREAM (stream), FALSE);
 
-  if (self->closed)
-    {
-      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
-                           "The connection is closed");
-      return FALSE;
-    }
-
-  if (confab_stream_get_is_remote (stream) || confab_stream_get_released (stream) ||
-      _confab_stream_get_engine (stream) != self->engine)
-    {
-      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
-                           "Only a live local stream can be sent");
-      return FALSE;
-    }
-
-  for (guint i = 0; i < self->senders->len; i++)
-    {
-      if (((Sender *) g_ptr_array_index (self->senders, i))->stream == stream)
-        {
-          g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
-                               "The stream is already sent on this connection");
-          return FALSE;
-        }
-    }
+  if (!check_can_send (self, stream, error))
+    return FALSE;
 
   sender = g_new0 (Sender, 1);
   sender->stream = g_object_ref (stream);
@@ -1998,7 +2024,6 @@ confab_peer_connection_remove_stream (ConfabPeerConnection  *self,
                                       GError               **error)
 {
   Sender *sender = NULL;
-  guint index;
 
   g_return_val_if_fail (CONFAB_IS_PEER_CONNECTION (self), FALSE);
   g_return_val_if_fail (CONFAB_IS_STREAM (stream), FALSE);
@@ -2010,10 +2035,7 @@ confab_peer_connection_remove_stream (ConfabPeerConnection  *self,
       return FALSE;
     }
 
-  for (index = 0; index < self->senders->len && sender == NULL; index++)
-    if (((Sender *) g_ptr_array_index (self->senders, index))->stream == stream)
-      sender = g_ptr_array_index (self->senders, index);
-
+  sender = find_sender (self, stream);
   if (sender == NULL)
     {
       g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
@@ -2045,7 +2067,7 @@ confab_peer_connection_remove_stream (ConfabPeerConnection  *self,
     }
 
   remove_sender (self, sender, TRUE);
-  g_ptr_array_remove_index (self->senders, index - 1);
+  g_ptr_array_remove (self->senders, sender);
 
   /* Releasing a pad does not tell the peer: the new directions go in an offer. */
   if (self->role != ROLE_UNDECIDED)
@@ -2066,17 +2088,12 @@ const char *
 confab_peer_connection_get_local_msid (ConfabPeerConnection *self,
                                        ConfabStream         *stream)
 {
+  Sender *sender;
+
   g_return_val_if_fail (CONFAB_IS_PEER_CONNECTION (self), NULL);
 
-  for (guint i = 0; i < self->senders->len; i++)
-    {
-      Sender *sender = g_ptr_array_index (self->senders, i);
-
-      if (sender->stream == stream)
-        return sender->msid;
-    }
-
-  return NULL;
+  sender = find_sender (self, stream);
+  return sender != NULL ? sender->msid : NULL;
 }
 
 /**
@@ -2122,35 +2139,10 @@ confab_peer_connection_replace_stream (ConfabPeerConnection  *self,
   g_return_val_if_fail (CONFAB_IS_STREAM (old_stream), FALSE);
   g_return_val_if_fail (CONFAB_IS_STREAM (new_stream), FALSE);
 
-  if (self->closed)
-    {
-      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
-                           "The connection is closed");
-      return FALSE;
-    }
+  if (!check_can_send (self, new_stream, error))
+    return FALSE;
 
-  if (confab_stream_get_is_remote (new_stream) || confab_stream_get_released (new_stream) ||
-      _confab_stream_get_engine (new_stream) != self->engine)
-    {
-      g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
-                           "Only a live local stream can be sent");
-      return FALSE;
-    }
-
-  for (guint i = 0; i < self->senders->len; i++)
-    {
-      Sender *candidate = g_ptr_array_index (self->senders, i);
-
-      if (candidate->stream == new_stream)
-        {
-          g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_WRONG_STATE,
-                               "The stream is already sent on this connection");
-          return FALSE;
-        }
-      if (candidate->stream == old_stream)
-        sender = candidate;
-    }
-
+  sender = find_sender (self, old_stream);
   if (sender == NULL)
     {
       g_set_error_literal (error, CONFAB_MEDIA_ERROR, CONFAB_MEDIA_ERROR_BAD_PARAMETER,
